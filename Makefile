@@ -1,0 +1,31 @@
+# Two commands for a newcomer on a fresh machine (see README.md):
+#   make run    set everything up and run hub + worker on a sandbox site
+#   make test   set everything up and run the test suite
+# Both install missing system packages (as root), build, and start private Redis and PostgreSQL on
+# loopback with data under .dev/ (git-ignored).
+SHELL := /bin/bash
+export PATH := $(PATH):/opt/swift/usr/bin
+
+.PHONY: run test build deps services-start services-stop clean
+
+run: deps
+	@scripts/run.sh
+
+test: deps
+	@scripts/test.sh
+
+build: deps
+	swift build
+
+deps:
+	@scripts/deps.sh
+
+services-start: deps
+	@scripts/services.sh start
+
+services-stop:
+	@scripts/services.sh stop
+
+clean:
+	scripts/services.sh stop || true
+	rm -rf .build .dev .run

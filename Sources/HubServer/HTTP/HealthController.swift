@@ -1,0 +1,41 @@
+import Foundation
+import HubCore
+import Hummingbird
+import Postgres
+import RedisQueue
+import Shared
+
+/// `GET /api/health/`: the hub's view of itself and of every site's workers (manual L18680-18715).
+struct HealthController: Sendable {
+    let nodes: NodeStore
+    let pool: PostgresPool
+    let redis: RedisConnection
+
+    func addRoutes(to router: Router<HubRequestContext>) {
+        router.get("api/health") { _, _ in try await report() }
+    }
+
+    func report() async throws -> HealthReport {
+        var databaseError: String?
+        var sites: [String] = []
+        var nodeStatuses: [NodeStatus] = []
+        do {
+            sites = try await nodes.siteNames()
+            nodeStatuses = try await nodes.nodes()
+        } catch {
+            databaseError = "\(error)"
+        }
+        var brokerError: String?
+        do {
+            let reply = try await redis.command(["PING"])
+            if case .error(let message) = reply { brokerError = message }
+        } catch {
+            brokerError = "\(error)"
+        }
+        return HealthReport.derive(
+            sites: sites, nodes: nodeStatuses, databaseError: databaseError, brokerError: brokerError,
+            version: SoftwareVersion.current, now: Date())
+    }
+}
+
+extension HealthReport: ResponseEncodable {}

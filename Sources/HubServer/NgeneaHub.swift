@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Postgres
+import RedisQueue
+import ServiceLifecycle
+import UnixSignals
+import Shared
+
+/// `ngeneahub`: the hub daemon and its administration commands.
+@main
+struct NgeneaHub: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ngeneahub",
+        abstract: "Ngenea Hub: REST API, workflow engine, schedules and policies.",
+        version: SoftwareVersion.current,
+        subcommands: [Serve.self, Migrate.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Loads the configuration or exits 2 with the reason (no usage dump: the problem is in the file).
+func loadHubConfiguration() throws -> HubConfiguration {
+    do {
+        return try HubConfiguration.load()
+    } catch {
+        FileHandle.standardError.write(Data("ngeneahub: \(error)\n".utf8))
+        throw ExitCode(2)
+    }
+}
+
+/// Opens the PostgreSQL pool and applies pending migrations.
+func openDatabase(_ configuration: HubConfiguration, logger: Logger) async throws -> PostgresPool {
+    var pgConfig: PostgresConfiguration
+    do {
+        pgConfig = try PostgresConfiguration(url: configuration.databaseURL)
+    } catch {
+        FileHandle.standardError.write(Data("ngeneahub: NGENEA_DATABASE_URL: \(error)\n".utf8))
+        throw ExitCode(2)
+    }
+    pgConfig.poolSize = configuration.databasePoolSize
+    pgConfig.applicationName = "ngeneahub"
+    let pool = PostgresPool(configuration: pgConfig, logger: logger)
+    let report = try await Migrator.apply(HubMigrations.all, on: pool, logger: logger)
+    if !report.applied.isEmpty { logger.info("applied database migrations \(report.applied)") }
+    return pool
+}
+
+extension NgeneaHub {
+    /// Runs the hub until SIGTERM or SIGINT.
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the hub daemon (the default).")
+
+        func run() async throws {
+            let configuration = try loadHubConfiguration()
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardOutput(label: label)
+                handler.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+                return handler
+            }
+            let logger = Logger(label: "ngeneahub")
+            let redisConfig: RedisConfiguration
+            do {
+                redisConfig = try RedisConfiguration(url: configuration.redisURL)
+            } catch {
+                FileHandle.standardError.write(Data("ngeneahub: NGENEA_REDIS_URL: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+            let pool = try await openDatabase(configuration, logger: logger)
+            let redis = RedisConnection(configuration: redisConfig, logger: logger)
+            let deps = HubDependencies(configuration: configuration, pool: pool, redis: redis, nodes: NodeStore(pool: pool))
+            let consumer = "\(configuration.replicaName):\(getpid())"
+            let services: [any Service] = [
+                buildApplication(deps, logger: logger),
+                ResultConsumerService(redis: redisConfig, consumer: consumer, nodes: deps.nodes, logger: logger),
+            ]
+            var groupConfiguration = ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
+            logger.info(
+                "ngeneahub \(SoftwareVersion.current) listening on \(configuration.host):\(configuration.port), database \(pool.configuration), broker \(redisConfig)")
+            try await ServiceGroup(configuration: groupConfiguration).run()
+            await redis.close()
+            await pool.close()
+            logger.info("ngeneahub stopped")
+        }
+    }
+
+    /// Applies pending database migrations and exits.
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
+
+        func run() async throws {
+            let configuration = try loadHubConfiguration()
+            let logger = Logger(label: "ngeneahub")
+            let pool = try await openDatabase(configuration, logger: logger)
+            await pool.close()
+            print("database is at schema version \(HubMigrations.all.last?.version ?? 0)")
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import HubCore
+import Postgres
+import Shared
+
+/// Sites and worker nodes as heartbeats report them.
+struct NodeStore: Sendable {
+    let pool: PostgresPool
+
+    /// Registers the heartbeat's site (sites appear when a worker of an unknown site reports, as the
+    /// manual describes) and upserts its node. An older heartbeat than the stored one changes nothing, so
+    /// replays and out-of-order delivery are harmless.
+    func record(_ beat: Heartbeat) async throws {
+        let queues = String(decoding: try WireCoding.encode(beat.queues), as: UTF8.self)
+        try await pool.transaction { conn in
+            let siteRows = try conn.query(
+                """
+                INSERT INTO sites (name) VALUES ($1)
+                ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
+                RETURNING id
+                """, [.string(beat.site)])
+            // INSERT ... ON CONFLICT DO UPDATE ... RETURNING always yields the row.
+            let siteID = try siteRows.decodeColumn(Int64.self, "id").first ?? 0
+            try conn.execute(
+                """
+                INSERT INTO nodes (site_id, name, software_version, queues, plugin_tasks, last_heartbeat,
+                                   heartbeat_ttl, process_started)
+                VALUES ($1, $2, $3, $4::jsonb, $5::text[], $6, $7, $8)
+                ON CONFLICT (site_id, name) DO UPDATE SET
+                    software_version = EXCLUDED.software_version, queues = EXCLUDED.queues,
+                    plugin_tasks = EXCLUDED.plugin_tasks, last_heartbeat = EXCLUDED.last_heartbeat,
+                    heartbeat_ttl = EXCLUDED.heartbeat_ttl, process_started = EXCLUDED.process_started
+                WHERE nodes.last_heartbeat <= EXCLUDED.last_heartbeat
+                """,
+                [
+                    .int64(siteID), .string(beat.node), .string(beat.softwareVersion), .json(queues),
+                    .array(beat.pluginTasks), .date(beat.sent), .int(beat.ttl), .date(beat.started),
+                ])
+        }
+    }
+
+    /// Every known site name.
+    func siteNames() async throws -> [String] {
+        try await pool.query("SELECT name FROM sites ORDER BY name", []).map { try $0.decode(String.self, "name") }
+    }
+
+    /// Every node with its latest heartbeat.
+    func nodes() async throws -> [NodeStatus] {
+        let rows = try await pool.query(
+            """
+            SELECT n.name, s.name AS site, n.last_heartbeat, n.heartbeat_ttl, n.software_version, n.queues::text AS queues
+            FROM nodes n JOIN sites s ON s.id = n.site_id
+            ORDER BY s.name, n.name
+            """, [])
+        return try rows.map { row in
+            let queuesJSON = try row.decode(String.self, "queues")
+            let queues = (try? WireCoding.decode([Heartbeat.Queue].self, from: Array(queuesJSON.utf8))) ?? []
+            return NodeStatus(
+                name: try row.decode(String.self, "name"), site: try row.decode(String.self, "site"),
+                lastHeartbeat: try row.decode(Date.self, "last_heartbeat"),
+                ttl: try row.decode(Int.self, "heartbeat_ttl"),
+                softwareVersion: try row.decode(String.self, "software_version"),
+                queues: queues.filter { !$0.functions.isEmpty }.map(\.queue))
+        }
+    }
+}

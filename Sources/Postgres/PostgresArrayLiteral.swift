@@ -1,0 +1,132 @@
+/// PostgreSQL's text form of one-dimensional arrays: `{1,2,NULL}`, `{"a,b","say \"hi\"",NULL}`.
+enum PostgresArrayLiteral {
+    /// Builds a literal; nil elements become NULL. Elements are double-quoted whenever they are empty,
+    /// contain a delimiter, brace, quote, backslash or white space, or spell NULL in any case, so the
+    /// string "NULL" stays a string.
+    static func format(_ elements: [String?]) -> String {
+        var out = "{"
+        out.reserveCapacity(elements.count * 8 + 2)
+        var first = true
+        for element in elements {
+            if !first { out += "," }
+            first = false
+            guard let element else {
+                out += "NULL"
+                continue
+            }
+            if needsQuoting(element) {
+                out += "\""
+                for character in element.unicodeScalars {
+                    if character == "\"" || character == "\\" { out.unicodeScalars.append("\\") }
+                    out.unicodeScalars.append(character)
+                }
+                out += "\""
+            } else {
+                out += element
+            }
+        }
+        out += "}"
+        return out
+    }
+
+    private static func needsQuoting(_ element: String) -> Bool {
+        if element.isEmpty { return true }
+        let utf8 = element.utf8
+        if utf8.count == 4, element.lowercased() == "null" { return true }
+        for byte in utf8 {
+            switch byte {
+            case UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: ","), UInt8(ascii: "\""), UInt8(ascii: "\\"),
+                UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), 0x0B, 0x0C:
+                return true
+            default: continue
+            }
+        }
+        return false
+    }
+
+    enum ParseError: Error {
+        case malformed(String)
+        case multidimensional
+    }
+
+    /// Parses a one-dimensional array literal into its element texts (nil for NULL).
+    static func parse(_ text: ArraySlice<UInt8>) throws(ParseError) -> [String?] {
+        var index = text.startIndex
+        let end = text.endIndex
+        // Optional dimension decoration: [1:3]={...}
+        if index < end, text[index] == UInt8(ascii: "[") {
+            guard let equals = text[index...].firstIndex(of: UInt8(ascii: "=")) else {
+                throw .malformed("dimension decoration without '='")
+            }
+            index = equals + 1
+        }
+        guard index < end, text[index] == UInt8(ascii: "{") else { throw .malformed("missing '{'") }
+        index += 1
+        var elements: [String?] = []
+        if index < end, text[index] == UInt8(ascii: "}") {
+            guard index + 1 == end else { throw .malformed("text after '}'") }
+            return elements
+        }
+        var buffer: [UInt8] = []
+        while true {
+            guard index < end else { throw .malformed("unterminated array") }
+            while index < end, isSpace(text[index]) { index += 1 }
+            guard index < end else { throw .malformed("unterminated array") }
+            buffer.removeAll(keepingCapacity: true)
+            if text[index] == UInt8(ascii: "{") { throw .multidimensional }
+            if text[index] == UInt8(ascii: "\"") {
+                index += 1
+                var closed = false
+                while index < end {
+                    let byte = text[index]
+                    if byte == UInt8(ascii: "\\") {
+                        index += 1
+                        guard index < end else { break }
+                        buffer.append(text[index])
+                    } else if byte == UInt8(ascii: "\"") {
+                        closed = true
+                        index += 1
+                        break
+                    } else {
+                        buffer.append(byte)
+                    }
+                    index += 1
+                }
+                guard closed else { throw .malformed("unterminated quoted element") }
+                while index < end, isSpace(text[index]) { index += 1 }
+                elements.append(String(decoding: buffer, as: UTF8.self))
+            } else {
+                var sawEscape = false
+                while index < end, text[index] != UInt8(ascii: ","), text[index] != UInt8(ascii: "}") {
+                    if text[index] == UInt8(ascii: "\\") {
+                        index += 1
+                        guard index < end else { throw .malformed("dangling backslash") }
+                        sawEscape = true
+                    }
+                    buffer.append(text[index])
+                    index += 1
+                }
+                while let last = buffer.last, isSpace(last) { buffer.removeLast() }
+                let value = String(decoding: buffer, as: UTF8.self)
+                if !sawEscape, value.count == 4, value.lowercased() == "null" {
+                    elements.append(nil)
+                } else {
+                    elements.append(value)
+                }
+            }
+            guard index < end else { throw .malformed("unterminated array") }
+            if text[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            guard text[index] == UInt8(ascii: "}") else { throw .malformed("expected ',' or '}'") }
+            guard index + 1 == end else { throw .malformed("text after '}'") }
+            return elements
+        }
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
+            || byte == 0x0B || byte == 0x0C
+    }
+}

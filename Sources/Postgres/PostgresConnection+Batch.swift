@@ -1,0 +1,176 @@
+import CLibPQ
+
+extension PostgresConnection {
+    /// Runs one statement once per parameter set, pipelined: many statements are sent before their
+    /// results are read, so a batch costs about one network round trip per `chunkSize` statements
+    /// instead of one per statement (libpq pipeline mode).
+    ///
+    /// All sets run atomically: in the caller's transaction if one is open, otherwise in a transaction
+    /// of their own (`BEGIN` ... `COMMIT`). For statements returning rows, the rows are discarded; keep
+    /// them small (the chunk's results must fit the socket buffers while statements are being sent).
+    /// For very large uniform inserts, an `unnest($1::bigint[], ...)` statement or `copyIn` is faster.
+    /// - Returns: the total number of affected rows.
+    /// - Throws: the first statement's `PostgresError`; nothing is committed then.
+    @discardableResult
+    public func executeMany(_ sql: String, _ parameterSets: [[PostgresBind?]], chunkSize: Int = 256) throws -> Int {
+        guard !parameterSets.isEmpty else { return 0 }
+        try Self.checkNoNUL(sql, what: "SQL text")
+        let ownTransaction = transactionState == .idle
+        if ownTransaction { try execute("BEGIN") }
+        do {
+            var total = 0
+            var start = 0
+            let step = max(1, chunkSize)
+            while start < parameterSets.count {
+                let end = min(start + step, parameterSets.count)
+                total += try pipeline(sql, parameterSets[start..<end])
+                start = end
+            }
+            if ownTransaction { try execute("COMMIT") }
+            return total
+        } catch {
+            if ownTransaction { rollbackQuietly() }
+            throw error
+        }
+    }
+
+    private func pipeline(_ sql: String, _ sets: ArraySlice<[PostgresBind?]>) throws -> Int {
+        let handle = try requireHandle(sql)
+        guard PQenterPipelineMode(handle) == 1 else { throw Self.connectionError(handle, sql) }
+        var sent = 0
+        var failure: (any Error)?
+        for binds in sets {
+            do {
+                let ok = try PostgresParameters.with(binds) { count, types, values in
+                    PQsendQueryParams(handle, sql, count, types, values, nil, nil, 0) == 1
+                }
+                guard ok else {
+                    failure = Self.connectionError(handle, sql)
+                    break
+                }
+                sent += 1
+            } catch {
+                failure = error
+                break
+            }
+        }
+        let synced = PQpipelineSync(handle) == 1
+        var total = 0
+        var serverError: PostgresError?
+        for _ in 0..<sent {
+            while let result = PQgetResult(handle) {
+                switch PQresultStatus(result) {
+                case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
+                    total += Self.affectedRows(result)
+                case PGRES_PIPELINE_ABORTED:
+                    break
+                default:
+                    if serverError == nil { serverError = Self.error(from: result, handle: handle, sql: sql) }
+                }
+                PQclear(result)
+            }
+            if PQstatus(handle) != CONNECTION_OK { break }
+        }
+        if synced {
+            while PQstatus(handle) == CONNECTION_OK, let result = PQgetResult(handle) {
+                let status = PQresultStatus(result)
+                PQclear(result)
+                if status == PGRES_PIPELINE_SYNC { break }
+            }
+        }
+        if PQstatus(handle) == CONNECTION_OK { _ = PQexitPipelineMode(handle) }
+        if let serverError { throw serverError }
+        if let failure { throw failure }
+        if !synced || PQstatus(handle) != CONNECTION_OK { throw Self.connectionError(handle, sql) }
+        return total
+    }
+
+    /// Loads rows with `COPY table (columns) FROM STDIN` in text format: the fastest way to insert
+    /// many rows. Values use the same text forms as parameters, escaped for COPY (backslash, tab,
+    /// newline, carriage return); `nil` is NULL.
+    /// - Parameters:
+    ///   - table: the target table (quoted safely).
+    ///   - columns: the target columns, in the order of each row's values.
+    ///   - rows: one array of values per row, each with `columns.count` entries.
+    /// - Returns: the number of rows copied.
+    /// - Throws: `PostgresError`; on any error the COPY is aborted and nothing is inserted.
+    @discardableResult
+    public func copyIn(
+        into table: PostgresIdentifier, columns: [String], rows: some Sequence<[PostgresBind?]>
+    ) throws -> Int {
+        let columnList = columns.map { PostgresIdentifier($0).quoted }.joined(separator: ", ")
+        let sql = "COPY \(table.quoted) (\(columnList)) FROM STDIN"
+        let handle = try requireHandle(sql)
+        try Self.checkNoNUL(sql, what: "table or column name")
+        guard let start = PQexec(handle, sql) else { throw Self.connectionError(handle, sql) }
+        let startStatus = PQresultStatus(start)
+        if startStatus != PGRES_COPY_IN {
+            defer { PQclear(start) }
+            try checkResult(start, handle: handle, sql: sql)
+            throw PostgresError(code: .protocolViolation, message: "server did not enter COPY IN mode", query: sql)
+        }
+        PQclear(start)
+
+        var buffer = [UInt8]()
+        buffer.reserveCapacity(1 << 17)
+        var abortReason: PostgresError?
+        func flush() -> Bool {
+            guard !buffer.isEmpty else { return true }
+            let ok = buffer.withUnsafeBufferPointer { bytes in
+                bytes.baseAddress.map { base in
+                    PQputCopyData(handle, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(bytes.count)) == 1
+                } ?? true
+            }
+            buffer.removeAll(keepingCapacity: true)
+            return ok
+        }
+        var rowNumber = 0
+        rowLoop: for row in rows {
+            rowNumber += 1
+            guard row.count == columns.count else {
+                abortReason = PostgresError(
+                    code: .invalidArgument, message: "copyIn row \(rowNumber) has \(row.count) values for \(columns.count) columns")
+                break
+            }
+            for (position, value) in row.enumerated() {
+                if position > 0 { buffer.append(UInt8(ascii: "\t")) }
+                guard let value else {
+                    buffer.append(UInt8(ascii: "\\"))
+                    buffer.append(UInt8(ascii: "N"))
+                    continue
+                }
+                for byte in value.text.utf8 {
+                    switch byte {
+                    case UInt8(ascii: "\\"): buffer.append(byte); buffer.append(byte)
+                    case UInt8(ascii: "\t"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "t"))
+                    case UInt8(ascii: "\n"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "n"))
+                    case UInt8(ascii: "\r"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "r"))
+                    case 0:
+                        abortReason = PostgresError(
+                            code: .invalidArgument, message: "copyIn row \(rowNumber) column \(columns[position]) contains a NUL byte")
+                        break rowLoop
+                    default: buffer.append(byte)
+                    }
+                }
+            }
+            buffer.append(UInt8(ascii: "\n"))
+            if buffer.count >= 1 << 16, !flush() { break }
+        }
+        if abortReason == nil { _ = flush() }
+        _ = PQputCopyEnd(handle, abortReason == nil ? nil : "aborted by client")
+        var copied = 0
+        var serverError: PostgresError?
+        while let result = PQgetResult(handle) {
+            if PQresultStatus(result) == PGRES_COMMAND_OK {
+                copied = Self.affectedRows(result)
+            } else if serverError == nil {
+                serverError = Self.error(from: result, handle: handle, sql: sql)
+            }
+            PQclear(result)
+        }
+        if let abortReason { throw abortReason }
+        if let serverError { throw serverError }
+        if PQstatus(handle) != CONNECTION_OK { throw Self.connectionError(handle, sql) }
+        return copied
+    }
+}

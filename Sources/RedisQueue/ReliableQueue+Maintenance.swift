@@ -1,0 +1,99 @@
+import Logging
+
+extension ReliableQueue {
+    /// Acknowledges entries and deletes them from the stream (`MULTI`, `XACK`, `XDEL`, `EXEC` in one
+    /// round trip), so the stream only ever holds undelivered and in-flight entries.
+    ///
+    /// Idempotent, so retried once after a reconnect. Acknowledging an id that is not pending (already
+    /// acked, dead-lettered, or unknown) does nothing to the pending list.
+    /// - Returns: how many ids were still pending and are now acknowledged.
+    @discardableResult
+    public func ack(_ ids: [String]) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        let key = bytes(streamKey)
+        let idBytes = ids.map(bytes)
+        let commands: [[[UInt8]]] = [
+            [bytes("MULTI")],
+            [bytes("XACK"), key, bytes(options.group)] + idBytes,
+            [bytes("XDEL"), key] + idBytes,
+            [bytes("EXEC")],
+        ]
+        let replies = try await connection.pipeline(commands, retry: .onceAfterReconnect)
+        let results = try Self.execResults(replies, command: "XACK/XDEL")
+        guard let acked = results.first?.integer else {
+            throw RedisError.unexpectedReply("XACK", results.first ?? .null)
+        }
+        return Int(acked)
+    }
+
+    /// Removes entries that were never delivered (for cancelling queued tasks): atomically XDELs each
+    /// id that is not pending in the group. Entries already delivered (pending) stay; the hub's cancel
+    /// flag covers those.
+    ///
+    /// Not retried on a broken connection (a retry could not tell what the first attempt removed):
+    /// on ``RedisError/Code/connectionLost`` the outcome is unknown.
+    /// - Returns: the ids actually removed (its `count` is how many).
+    @discardableResult
+    public func delete(_ ids: [String]) async throws -> [String] {
+        guard !ids.isEmpty else { return [] }
+        var arguments = [bytes("EVAL"), bytes(QueueScripts.deleteUndelivered), bytes("1"), bytes(streamKey), bytes(options.group)]
+        arguments += ids.map(bytes)
+        let reply = try await withGroupRecovery {
+            try await connection.command(bytes: arguments, retry: .never)
+        }
+        guard let removed = reply.array else { throw RedisError.unexpectedReply("delete script", reply) }
+        let result = removed.compactMap(\.string)
+        logger.debug("deleted undelivered entries", metadata: ["requested": "\(ids.count)", "removed": "\(result.count)"])
+        return result
+    }
+
+    /// How many entries are delivered and not yet acknowledged (the group's pending list).
+    public func pendingCount() async throws -> Int {
+        let reply = try await withGroupRecovery {
+            try await connection.command(["XPENDING", streamKey, options.group], retry: .onceAfterReconnect)
+        }
+        guard let summary = reply.array, let count = summary.first?.integer else {
+            throw RedisError.unexpectedReply("XPENDING", reply)
+        }
+        return Int(count)
+    }
+
+    /// How many entries the stream holds: undelivered plus in flight (acked ones are deleted).
+    public func length() async throws -> Int {
+        let reply = try await connection.command(["XLEN", streamKey], retry: .onceAfterReconnect)
+        guard let count = reply.integer else { throw RedisError.unexpectedReply("XLEN", reply) }
+        return Int(count)
+    }
+
+    /// The oldest `count` entries of the dead-letter stream.
+    public func deadLetters(count: Int = 100) async throws -> [DeadLetter] {
+        guard count >= 1 else { throw RedisError.invalidArgument("count must be at least 1") }
+        let reply = try await connection.command(
+            ["XRANGE", deadLetterKey, "-", "+", "COUNT", String(count)],
+            retry: .onceAfterReconnect
+        )
+        guard let entries = reply.array else { throw RedisError.unexpectedReply("XRANGE", reply) }
+        return try entries.map { entry throws(RedisError) in
+            let (deadID, fields) = try Self.parseEntryFields(entry, command: "XRANGE")
+            func text(_ name: String) -> String { fields[name].map { String(decoding: $0, as: UTF8.self) } ?? "" }
+            return DeadLetter(
+                id: text("id"),
+                payload: fields["payload"] ?? [],
+                deliveryCount: Int(text("deliveries")) ?? 0,
+                lastConsumer: text("consumer"),
+                reason: text("reason"),
+                deadLetterID: deadID
+            )
+        }
+    }
+
+    /// Deletes dead letters (by ``DeadLetter/deadLetterID``) once they have been handled.
+    /// - Returns: how many were deleted.
+    @discardableResult
+    public func removeDeadLetters(_ deadLetterIDs: [String]) async throws -> Int {
+        guard !deadLetterIDs.isEmpty else { return 0 }
+        let reply = try await connection.command(["XDEL", deadLetterKey] + deadLetterIDs, retry: .onceAfterReconnect)
+        guard let count = reply.integer else { throw RedisError.unexpectedReply("XDEL", reply) }
+        return Int(count)
+    }
+}

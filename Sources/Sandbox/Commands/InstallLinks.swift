@@ -1,0 +1,29 @@
+import Glibc
+
+/// `ngsim install-links DIR`: symlinks named after the tools, pointing at this binary.
+enum InstallLinksCommand {
+    static let usage = """
+    usage: ngsim install-links DIR
+      creates DIR/<tool> -> <absolute path of ngsim> for: \(Tools.linkNames.joined(separator: " "))
+      existing symlinks are replaced; an existing regular file is an error.
+    """
+
+    static func run(_ argv: [String]) throws(SimError) -> Int32 {
+        let args = try ArgParser.parse(argv, [])
+        if args.helpRequested { Output.stdout(usage + "\n"); return ExitCode.ok }
+        guard args.positionals.count == 1 else { throw SimError.usage("install-links needs exactly one DIR") }
+        guard let exe = Posix.readLink("/proc/self/exe") else { throw SimError.environment("cannot resolve /proc/self/exe") }
+        let dir = Paths.absolute(args.positionals[0], cwd: Posix.currentDirectory())
+        do { try Posix.makeDirectories(dir) } catch { throw SimError.environment(error.message) }
+        for name in Tools.linkNames {
+            let link = dir + "/" + name
+            if let info = Posix.lstatInfo(link) {
+                guard info.isSymlink else { throw SimError.failure("\(link) exists and is not a symlink") }
+                unlink(link)
+            }
+            guard symlink(exe, link) == 0 else { throw SimError.failure("cannot create \(link): \(errnoText(errno))") }
+            Output.stdout("\(link) -> \(exe)\n")
+        }
+        return ExitCode.ok
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+
+/// Sent by a worker when it starts a delivered task (the hub marks the task STARTED, manual L12594-12609).
+public struct TaskStarted: Sendable, Hashable, Codable {
+    public var version: Int
+    public var taskID: String
+    /// The delivery count the worker saw; the hub makes it the task's current attempt.
+    public var attempt: Int
+    public var jobID: Int
+    public var node: String
+    public var started: Date
+
+    public init(taskID: String, attempt: Int, jobID: Int, node: String, started: Date, version: Int = WireVersion.current) {
+        self.version = version
+        self.taskID = taskID
+        self.attempt = attempt
+        self.jobID = jobID
+        self.node = node
+        self.started = started
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version = "v"
+        case taskID = "task_id"
+        case attempt
+        case jobID = "jobid"
+        case node, started
+    }
+}
+
+/// A batch of per-file outcomes streamed while a task runs (`StreamTaskResults`, manual L9233-9278).
+/// The final `TaskResult` still carries the whole status; the hub merges the two idempotently by path.
+public struct FileOutcomeBatch: Sendable, Hashable, Codable {
+    public var version: Int
+    public var taskID: String
+    public var attempt: Int
+    public var jobID: Int
+    public var state: FileState
+    public var files: [FileDetail]
+
+    public init(
+        taskID: String, attempt: Int, jobID: Int, state: FileState, files: [FileDetail],
+        version: Int = WireVersion.current
+    ) {
+        self.version = version
+        self.taskID = taskID
+        self.attempt = attempt
+        self.jobID = jobID
+        self.state = state
+        self.files = files
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version = "v"
+        case taskID = "task_id"
+        case attempt
+        case jobID = "jobid"
+        case state, files
+    }
+}
+
+/// A worker's periodic "I am alive" (DESIGN section 3; registered as nodes and queues, manual L10007-10075).
+public struct Heartbeat: Sendable, Hashable, Codable {
+    /// One queue the worker consumes, with thread counts per enabled function.
+    public struct Queue: Sendable, Hashable, Codable {
+        public var queue: String
+        /// Function name (`worker`, `discovery`, ...) to thread count; disabled functions are absent.
+        public var functions: [String: Int]
+
+        public init(queue: String, functions: [String: Int]) {
+            self.queue = queue
+            self.functions = functions
+        }
+    }
+
+    public var version: Int
+    public var node: String
+    public var site: String
+    /// The worker's software version.
+    public var softwareVersion: String
+    public var queues: [Queue]
+    /// `dynamo.custom.*` task names the worker's plugins provide.
+    public var pluginTasks: [String]
+    public var sent: Date
+    /// When the worker process started (a change means it restarted).
+    public var started: Date
+    /// Seconds until the hub should consider the worker gone if no newer heartbeat arrives.
+    public var ttl: Int
+
+    public init(
+        node: String, site: String, softwareVersion: String, queues: [Queue], pluginTasks: [String] = [],
+        sent: Date, started: Date, ttl: Int, version: Int = WireVersion.current
+    ) {
+        self.version = version
+        self.node = node
+        self.site = site
+        self.softwareVersion = softwareVersion
+        self.queues = queues
+        self.pluginTasks = pluginTasks
+        self.sent = sent
+        self.started = started
+        self.ttl = ttl
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version = "v"
+        case node, site
+        case softwareVersion = "software_version"
+        case queues
+        case pluginTasks = "plugin_tasks"
+        case sent, started, ttl
+    }
+}
+
+/// A sub-DAG a running task submits; its tasks join the parent job (manual L9709-9785).
+public struct SubDAGRequest: Sendable, Hashable, Codable {
+    /// One task of the sub-graph.
+    public struct Node: Sendable, Hashable, Codable {
+        /// Id local to this request, referenced by `parents`.
+        public var id: String
+        public var task: String
+        public var kwargs: [String: JSONValue]
+        /// Site to run on; nil = the submitting task's site.
+        public var site: String?
+        /// Queue to run on; nil = the submitting task's queue.
+        public var queue: String?
+        /// Ids of nodes that must finish first; their passed-on paths become this node's input.
+        public var parents: [String]
+
+        public init(
+            id: String, task: String, kwargs: [String: JSONValue] = [:], site: String? = nil, queue: String? = nil,
+            parents: [String] = []
+        ) {
+            self.id = id
+            self.task = task
+            self.kwargs = kwargs
+            self.site = site
+            self.queue = queue
+            self.parents = parents
+        }
+    }
+
+    public var version: Int
+    /// The task that submits the sub-DAG.
+    public var taskID: String
+    public var attempt: Int
+    public var jobID: Int
+    /// Input paths of the root nodes.
+    public var paths: [PathItem]
+    public var nodes: [Node]
+
+    public init(
+        taskID: String, attempt: Int, jobID: Int, paths: [PathItem], nodes: [Node], version: Int = WireVersion.current
+    ) {
+        self.version = version
+        self.taskID = taskID
+        self.attempt = attempt
+        self.jobID = jobID
+        self.paths = paths
+        self.nodes = nodes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version = "v"
+        case taskID = "task_id"
+        case attempt
+        case jobID = "jobid"
+        case paths, nodes
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+
+/// One file in a result's `details`: `{"path": ..., "message": ["reason"]}` (manual L9189-9216).
+public struct FileDetail: Sendable, Hashable, Codable {
+    public var path: String
+    public var message: [String]?
+    /// Size in bytes when the task knows it (lets the hub account bytes without a second stat).
+    public var size: Int64?
+
+    public init(path: String, message: [String]? = nil, size: Int64? = nil) {
+        self.path = path
+        self.message = message
+        self.size = size
+    }
+
+    enum CodingKeys: String, CodingKey { case path, message, size }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        path = try c.decode(String.self, forKey: .path)
+        message = try c.decodeMessages(forKey: .message)
+        size = try c.decodeIfPresent(Int64.self, forKey: .size)
+    }
+}
+
+/// The `status` object of a result (manual L9165-9183).
+public struct TaskStatus: Sendable, Hashable, Codable {
+    /// Task name.
+    public var task: String
+    public var inputPaths: [PathItem]
+    public var inputTotal: Int
+    /// Count of files per state; keys are `FileState` raw values.
+    public var summary: [String: Int]
+    /// Files per state; keys are `FileState` raw values.
+    public var details: [String: [FileDetail]]
+    /// When the task started. The manual's example has no offset; both forms are accepted.
+    public var started: Date
+
+    public init(
+        task: String, inputPaths: [PathItem], inputTotal: Int? = nil, summary: [String: Int] = [:],
+        details: [String: [FileDetail]] = [:], started: Date
+    ) {
+        self.task = task
+        self.inputPaths = inputPaths
+        self.inputTotal = inputTotal ?? inputPaths.count
+        self.summary = summary
+        self.details = details
+        self.started = started
+    }
+
+    /// Records one file's outcome in `details` and `summary`.
+    public mutating func add(_ state: FileState, _ detail: FileDetail) {
+        details[state.rawValue, default: []].append(detail)
+        summary[state.rawValue, default: 0] += 1
+    }
+
+    /// The files recorded in `state`.
+    public func files(in state: FileState) -> [FileDetail] { details[state.rawValue] ?? [] }
+
+    enum CodingKeys: String, CodingKey {
+        case task
+        case inputPaths = "input_paths"
+        case inputTotal = "input_total"
+        case summary, details, started
+    }
+}
+
+/// What a worker returns for a task: `{jobid, paths, status{...}}` (manual L9165-9183), plus the fields
+/// this implementation needs for exactly-once commit (task id, attempt) and a task-level error.
+public struct TaskResult: Sendable, Hashable, Codable {
+    public var version: Int
+    public var taskID: String
+    /// The delivery attempt that produced this result; the hub drops results of superseded attempts.
+    public var attempt: Int
+    public var jobID: Int
+    /// The paths handed to the next step (processed and skipped files, normally).
+    public var paths: [PathItem]
+    public var status: TaskStatus
+    /// Set when the task spawned child tasks whose completion the job must wait for (manual L9363).
+    public var willSpawnChildren: Bool?
+    /// Log lines the task attached (`status.add_log`).
+    public var logs: [String]?
+    /// Set when the task itself failed (crash, timeout, unknown task, bad arguments) rather than a file.
+    public var error: String?
+    /// The node that ran the task.
+    public var node: String?
+
+    public init(
+        taskID: String, attempt: Int, jobID: Int, paths: [PathItem], status: TaskStatus,
+        willSpawnChildren: Bool? = nil, logs: [String]? = nil, error: String? = nil, node: String? = nil,
+        version: Int = WireVersion.current
+    ) {
+        self.version = version
+        self.taskID = taskID
+        self.attempt = attempt
+        self.jobID = jobID
+        self.paths = paths
+        self.status = status
+        self.willSpawnChildren = willSpawnChildren
+        self.logs = logs
+        self.error = error
+        self.node = node
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version = "v"
+        case taskID = "task_id"
+        case attempt
+        case jobID = "jobid"
+        case paths, status
+        case willSpawnChildren = "will_spawn_children"
+        case logs, error, node
+    }
+}

@@ -1,0 +1,33 @@
+import Logging
+import RedisQueue
+import Shared
+
+/// Sends messages to the hub on the results stream (`ngenea:results`). At least once: callers publish a
+/// result before acking its task, and the hub fences duplicates by task id and attempt.
+struct ResultPublisher: Sendable {
+    let stream: ReliableQueue
+    let logger: Logger
+
+    init(connection: RedisConnection, logger: Logger) {
+        self.stream = ReliableQueue.results(connection: connection, logger: logger)
+        self.logger = logger
+    }
+
+    /// Publishes one message; retries with backoff while Redis is unreachable, so a result is never
+    /// dropped because of a broker restart. Gives up only when the task is cancelled.
+    func publish(_ message: HubMessage) async throws {
+        let bytes = try WireCoding.encode(message)
+        var backoff = RetryBackoff()
+        while true {
+            do {
+                _ = try await stream.enqueue(bytes)
+                return
+            } catch {
+                try Task.checkCancellation()
+                let delay = backoff.next()
+                logger.warning("cannot publish \(message.kind.rawValue) to the hub, retrying in \(delay): \(error)")
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Shared
+
+/// What a task implementation returns: the file outcomes, optional logs, and the paths for the next step.
+struct TaskOutcome: Sendable {
+    var status: TaskStatus
+    var logs: [String] = []
+
+    /// The files the next step of the chain receives: processed and skipped ones (manual L9221-9231).
+    var passedOn: [PathItem] {
+        let byPath = Dictionary(status.inputPaths.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        return [FileState.processed, .skipped].flatMap { status.files(in: $0) }.map { detail in
+            byPath[detail.path] ?? PathItem(path: detail.path, size: detail.size)
+        }
+    }
+}
+
+/// A task failure of the task as a whole (as opposed to a file failing): unknown task, bad arguments,
+/// a tool that crashed. Reported to the hub as the result's `error`.
+struct TaskFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// One task implementation, found by its `dynamo.tasks.*` or `dynamo.custom.*` name.
+protocol WorkerTask: Sendable {
+    /// Runs the task on the envelope's paths. Unknown kwargs are ignored (manual L9117).
+    /// - Throws: `TaskFailure` when the task as a whole cannot run.
+    func run(_ envelope: TaskEnvelope, started: Date) async throws -> TaskOutcome
+}
+
+/// The tasks this worker runs, by name. The workflow issue adds the data-moving tasks; the plugin
+/// mechanism adds `dynamo.custom.*` tasks.
+struct TaskTable: Sendable {
+    private var tasks: [String: any WorkerTask]
+
+    init(tasks: [String: any WorkerTask]) { self.tasks = tasks }
+
+    /// The built-in tasks.
+    static func builtIn() -> TaskTable {
+        TaskTable(tasks: [NoopTask.name: NoopTask()])
+    }
+
+    func task(named name: String) -> (any WorkerTask)? { tasks[name] }
+
+    var names: [String] { tasks.keys.sorted() }
+}
+
+/// `dynamo.tasks.noop`: marks every input path processed without touching it. Not in the manual: it exists
+/// to measure pure orchestration (the benchmark) and to check a site's plumbing end to end.
+struct NoopTask: WorkerTask {
+    static let name = "dynamo.tasks.noop"
+
+    func run(_ envelope: TaskEnvelope, started: Date) async throws -> TaskOutcome {
+        var status = TaskStatus(task: envelope.task, inputPaths: envelope.paths, started: started)
+        for item in envelope.paths {
+            status.add(.processed, FileDetail(path: item.path, size: item.size))
+        }
+        return TaskOutcome(status: status)
+    }
+}
