@@ -9,10 +9,10 @@ run="$root/.run"
 hub_port=${HUB_PORT:-8000}
 mkdir -p "$run"
 
+# Stop the servers afterwards only if this script started them (a developer may be using them).
 started_here=0
-if ! scripts/services.sh status | grep -q 'redis: up' || ! scripts/services.sh status | grep -q 'postgres: up'; then
-    started_here=1
-fi
+status=$(scripts/services.sh status)
+case "$status" in *"redis: up"*"postgres: up"*) ;; *) started_here=1 ;; esac
 eval "$(scripts/services.sh start)"
 
 echo "building (first build takes a few minutes)..."

@@ -5,10 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
 
+# Stop the servers afterwards only if this script started them (a developer may be using them).
 started_here=0
-if ! scripts/services.sh status | grep -q 'redis: up' || ! scripts/services.sh status | grep -q 'postgres: up'; then
-    started_here=1
-fi
+status=$(scripts/services.sh status)
+case "$status" in *"redis: up"*"postgres: up"*) ;; *) started_here=1 ;; esac
 eval "$(scripts/services.sh start)"
 cleanup() { [ "$started_here" -eq 1 ] && scripts/services.sh stop; }
 trap cleanup EXIT

@@ -73,15 +73,15 @@ extension WorkerCommand {
                     configuration: configuration, publisher: publisher, pluginTasks: [], processStarted: processStarted,
                     logger: logger)
             ]
-            for pool in configuration.pools {
-                services.append(
-                    QueuePoolService(
+            let pools = configuration.pools.map { pool in
+                    QueuePool(
                         pool: pool, redis: redis, consumer: consumer,
                         options: ReliableQueue.Options(
                             group: RedisKeys.workerGroup, lease: .milliseconds(Int(configuration.taskLease * 1000)),
                             maxDeliveries: configuration.maxDeliveries),
-                        tasks: tasks, publisher: publisher, logger: logger))
+                        tasks: tasks, publisher: publisher, logger: logger)
             }
+            services.append(PoolsService(pools: pools))
             var groupConfiguration = ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             // Running tasks get this long to finish after SIGTERM; then they are cancelled and their entries

@@ -50,17 +50,48 @@ private final class PrivateRedisServer {
     }
 
     /// SIGKILL: the server dies without closing anything cleanly.
-    func kill() {
+    func kill() async {
         guard let process, process.isRunning else { return }
         Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await waitForExit(process)
         self.process = nil
     }
 
-    /// Kills the server if running and removes its directory.
+    /// Kills the server if running and removes its directory. Synchronous (it runs in a `defer`), so it
+    /// does not wait for the exit.
     func destroy() {
-        kill()
+        if let process, process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        process = nil
         try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// Waits for `process` to exit without blocking a thread: `waitUntilExit()` would hold one of the
+/// cooperative pool's few threads (two on a 2-core machine) and stall every other suite of the run.
+private func waitForExit(_ process: Process) async {
+    let waiter = ExitWaiter()
+    await withCheckedContinuation { continuation in
+        waiter.set(continuation)
+        process.terminationHandler = { _ in waiter.resume() }
+        // The handler is not called for an exit before it was set; Foundation clears isRunning before
+        // it looks for the handler, so one of the two resumes (and ExitWaiter lets only one through).
+        if !process.isRunning { waiter.resume() }
+    }
+}
+
+/// Resumes its continuation exactly once.
+private final class ExitWaiter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Void, Never>?
+
+    func set(_ continuation: CheckedContinuation<Void, Never>) { lock.withLock { self.continuation = continuation } }
+
+    func resume() {
+        let continuation = lock.withLock {
+            defer { self.continuation = nil }
+            return self.continuation
+        }
+        continuation?.resume()
     }
 }
 
@@ -82,7 +113,7 @@ struct RedisRestartTests {
         let before = try await producer.enqueue(bytes("enqueued before the restart"))
 
         // Down: commands fail (the first notices the dead socket, later ones cannot connect).
-        server.kill()
+        await server.kill()
         for _ in 0..<3 {
             await #expect {
                 _ = try await producer.length()
@@ -123,7 +154,7 @@ struct RedisRestartTests {
         }
         defer { blocked.cancel() }
         try await Task.sleep(for: .milliseconds(300))
-        server.kill()
+        await server.kill()
         try await Task.sleep(for: .milliseconds(700))
         try await server.start()
         let during = try await withTimeout(.seconds(10), "enqueueing after the second restart") {

@@ -50,36 +50,15 @@ enum NGSim {
 
     /// Runs `ngsim args...` (or the tool `args[0]` as an ngsim subcommand) in `cwd`.
     @discardableResult
-    static func run(_ args: [String], cwd: URL? = nil, env: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = args
-        if let cwd { process.currentDirectoryURL = cwd }
+    static func run(_ args: [String], cwd: URL? = nil, env: [String: String] = [:]) async throws -> Result {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NGSIM_") }
         for (k, v) in env { environment[k] = v }
-        process.environment = environment
-        // Files, not pipes: a chatty child can never block on a full pipe.
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ngsim-out-\(UUID().uuidString)")
-        let err = FileManager.default.temporaryDirectory.appendingPathComponent("ngsim-err-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: out)
-            try? FileManager.default.removeItem(at: err)
-        }
-        let outHandle = try FileHandle(forWritingTo: out)
-        let errHandle = try FileHandle(forWritingTo: err)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        try process.run()
-        process.waitUntilExit()
-        try outHandle.close()
-        try errHandle.close()
+        let output = try await Subprocess.run(URL(fileURLWithPath: binary), args, cwd: cwd, environment: environment)
         return Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self),
-            signalled: process.terminationReason == .uncaughtSignal
+            status: output.status,
+            stdout: String(decoding: output.stdout, as: UTF8.self),
+            stderr: String(decoding: output.stderr, as: UTF8.self),
+            signalled: output.signalled
         )
     }
 
@@ -104,6 +83,94 @@ enum NGSim {
     }
 }
 
+/// Child processes for the tests, run without ever blocking a thread of Swift concurrency's cooperative
+/// pool (as many threads as cores: a `waitUntilExit()` or a blocking read there starves every other
+/// suite of the run). The caller suspends; the waiting is done by Foundation's own threads.
+enum Subprocess {
+    struct Output: Sendable {
+        let status: Int32
+        let stdout: Data
+        let stderr: Data
+        /// True when the process was killed by a signal (status is then the signal number).
+        let signalled: Bool
+    }
+
+    /// Runs `executable arguments...` in `cwd` (default: ours) with `environment` (default: ours) and
+    /// returns once it has exited, with everything it wrote to stdout and stderr. Standard input is
+    /// inherited. If the calling task is cancelled, the child is killed (SIGKILL).
+    static func run(_ executable: URL, _ arguments: [String], cwd: URL? = nil, environment: [String: String]? = nil) async throws -> Output {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let cwd { process.currentDirectoryURL = cwd }
+        if let environment { process.environment = environment }
+        // Files, not pipes: a chatty child can never block on a full pipe, and once it has exited
+        // everything it wrote is in the files (no race between its exit and draining pipes).
+        let fm = FileManager.default
+        let out = fm.temporaryDirectory.appendingPathComponent("ngsim-out-\(UUID().uuidString)")
+        let err = fm.temporaryDirectory.appendingPathComponent("ngsim-err-\(UUID().uuidString)")
+        _ = fm.createFile(atPath: out.path, contents: nil)
+        _ = fm.createFile(atPath: err.path, contents: nil)
+        defer {
+            try? fm.removeItem(at: out)
+            try? fm.removeItem(at: err)
+        }
+        let outHandle = try FileHandle(forWritingTo: out)
+        defer { try? outHandle.close() }
+        let errHandle = try FileHandle(forWritingTo: err)
+        defer { try? errHandle.close() }
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Output, any Error>) in
+                let once = ResumeOnce(continuation)
+                // Set before run(), so it is called exactly once if the child starts: on a thread of
+                // Foundation's after the child has exited and been reaped. The output files are
+                // complete then; they are read there too, off the cooperative pool.
+                process.terminationHandler = { process in
+                    once.resume(with: Swift.Result {
+                        Output(
+                            status: process.terminationStatus,
+                            stdout: try Data(contentsOf: out),
+                            stderr: try Data(contentsOf: err),
+                            signalled: process.terminationReason == .uncaughtSignal
+                        )
+                    })
+                }
+                do {
+                    try process.run()
+                } catch {
+                    // Not started: the handler is never called.
+                    process.terminationHandler = nil
+                    once.resume(with: .failure(error))
+                }
+            }
+        } onCancel: {
+            // A cancelled test (e.g. its time limit) does not wait for a hung child. pid 0 would mean
+            // our own process group: run() sets isRunning before processIdentifier.
+            let pid = process.processIdentifier
+            if pid > 0, process.isRunning { kill(pid, SIGKILL) }
+        }
+    }
+
+    /// Resumes a continuation once; later calls do nothing.
+    private final class ResumeOnce: @unchecked Sendable {
+        private let lock = NSLock()
+        private var continuation: CheckedContinuation<Output, any Error>?
+
+        init(_ continuation: CheckedContinuation<Output, any Error>) { self.continuation = continuation }
+
+        func resume(with result: Swift.Result<Output, any Error>) {
+            let continuation = lock.withLock {
+                defer { self.continuation = nil }
+                return self.continuation
+            }
+            continuation?.resume(with: result)
+        }
+    }
+}
+
 /// A temporary directory removed at the end of the test.
 final class Scratch {
     let url: URL
@@ -120,10 +187,10 @@ final class Scratch {
 
     /// `ngsim init` of a site in `<scratch>/<name>` with filesystem mmfs1 and the given target directory.
     @discardableResult
-    func makeSite(_ name: String, target: String = "cloud", targetDir: URL? = nil, extra: [String] = []) throws -> Site {
+    func makeSite(_ name: String, target: String = "cloud", targetDir: URL? = nil, extra: [String] = []) async throws -> Site {
         let dir = sub(name)
         let tdir = targetDir ?? sub("\(name)-\(target)")
-        let r = try NGSim.run(["init", dir.path, "--site", name, "--target", "\(target)=\(tdir.path)"] + extra)
+        let r = try await NGSim.run(["init", dir.path, "--site", name, "--target", "\(target)=\(tdir.path)"] + extra)
         #expect(r.status == 0, "init failed: \(r.stderr)")
         return Site(dir: dir, targetDir: tdir)
     }
@@ -150,16 +217,10 @@ enum Files {
     }
 
     /// SHA-256 by /usr/bin/sha256sum (the reference, independent of ngsim).
-    static func sha256sum(_ paths: [String]) throws -> [String: String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        process.arguments = ["-z", "--"] + paths
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+    static func sha256sum(_ paths: [String]) async throws -> [String: String] {
+        let output = try await Subprocess.run(URL(fileURLWithPath: "/usr/bin/sha256sum"), ["-z", "--"] + paths)
+        let data = output.stdout
+        #expect(output.status == 0, "\(String(decoding: output.stderr, as: UTF8.self))")
         var result: [String: String] = [:]
         // -z: NUL-terminated records "HASH  NAME", names unescaped.
         for record in data.split(separator: 0) {
@@ -170,7 +231,7 @@ enum Files {
         return result
     }
 
-    static func sha256sum(_ path: String) throws -> String { try sha256sum([path])[path] ?? "" }
+    static func sha256sum(_ path: String) async throws -> String { try await sha256sum([path])[path] ?? "" }
 
     /// Allocated bytes (st_blocks * 512) and size of a path.
     static func allocation(_ path: String) -> (allocated: Int64, size: Int64) {

@@ -4,9 +4,9 @@ import Testing
 @Suite("output contract and exit codes")
 struct OutputContractTests {
     @Test("names with tab, newline and backslash are escaped and round-trip")
-    func escaping() throws {
+    func escaping() async throws {
         let scratch = try Scratch()
-        let site = try scratch.makeSite("siteA")
+        let site = try await scratch.makeSite("siteA")
         let names = ["tab\there", "new\nline", "back\\slash", "all\t\n\\three"]
         var paths: [String] = []
         for name in names {
@@ -14,14 +14,14 @@ struct OutputContractTests {
             try Files.write(url, Data(name.utf8))
             paths.append(url.path)
         }
-        let r = try NGSim.run(["ngmigrate"] + paths, env: site.env)
+        let r = try await NGSim.run(["ngmigrate"] + paths, env: site.env)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.split(separator: "\n").count == names.count, "exactly one physical line per path")
         #expect(r.lines.map(\.path) == paths)
         #expect(r.stdout.contains("tab\\there"))
         #expect(r.stdout.contains("new\\nline"))
         #expect(r.stdout.contains("back\\\\slash"))
-        let recall = try NGSim.run(["ngrecall"] + paths, env: site.env)
+        let recall = try await NGSim.run(["ngrecall"] + paths, env: site.env)
         #expect(recall.lines.map(\.path) == paths)
         for (i, name) in names.enumerated() {
             #expect(try String(contentsOfFile: paths[i], encoding: .utf8) == name)
@@ -29,9 +29,9 @@ struct OutputContractTests {
     }
 
     @Test("--list keeps input order and relative paths are echoed as given")
-    func listFile() throws {
+    func listFile() async throws {
         let scratch = try Scratch()
-        let site = try scratch.makeSite("siteA")
+        let site = try await scratch.makeSite("siteA")
         var rels: [String] = []
         for i in (0..<30).reversed() {
             let rel = "mmfs1/l/file-\(i)"
@@ -41,72 +41,65 @@ struct OutputContractTests {
         let list = scratch.sub("paths.txt")
         try Data((rels.dropFirst().joined(separator: "\n") + "\n").utf8).write(to: list)
         // Site found by walking up from the paths (no NGSIM_SITE).
-        let r = try NGSim.run(["ngmigrate", rels[0], "--list", list.path], cwd: site.dir)
+        let r = try await NGSim.run(["ngmigrate", rels[0], "--list", list.path], cwd: site.dir)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.lines.map(\.path) == rels)
     }
 
     @Test("exit code 2 for usage errors, 3 for environment errors; nothing is done")
-    func exitCodes() throws {
+    func exitCodes() async throws {
         let scratch = try Scratch()
-        let site = try scratch.makeSite("siteA")
+        let site = try await scratch.makeSite("siteA")
         let f = site.mount.appendingPathComponent("f")
         try Files.write(f, Data("x".utf8))
         for args in [["ngmigrate", "--bogus", f.path], ["ngmigrate"], ["ngmigrate", "--lock-level", "total", f.path],
                      ["ngrecall", "--hydrate", f.path], ["ngmigrate", "--stub-size", "lots", f.path], ["frobnicate"]] {
-            let r = try NGSim.run(args, env: site.env)
+            let r = try await NGSim.run(args, env: site.env)
             #expect(r.status == 2, "\(args)")
             #expect(r.stdout.isEmpty, "\(args)")
             #expect(!r.stderr.isEmpty, "\(args)")
         }
-        let unknownTarget = try NGSim.run(["ngmigrate", "--endpoint", "nowhere", f.path], env: site.env)
+        let unknownTarget = try await NGSim.run(["ngmigrate", "--endpoint", "nowhere", f.path], env: site.env)
         #expect(unknownTarget.status == 3)
         #expect(unknownTarget.stderr.contains("nowhere"))
         let elsewhere = scratch.sub("not-a-site")
         try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
-        let noSite = try NGSim.run(["ngmigrate", "x"], cwd: elsewhere)
+        let noSite = try await NGSim.run(["ngmigrate", "x"], cwd: elsewhere)
         #expect(noSite.status == 3)
         #expect(noSite.stderr.contains("no ngsim site"))
-        let badEnv = try NGSim.run(["ngmigrate", f.path], env: ["NGSIM_SITE": elsewhere.path])
+        let badEnv = try await NGSim.run(["ngmigrate", f.path], env: ["NGSIM_SITE": elsewhere.path])
         #expect(badEnv.status == 3)
-        #expect(try NGSim.run(["state", f.path]).lines.first?.state == "resident", "nothing was done")
-        #expect(try NGSim.run(["ngmigrate", "--help"]).status == 0)
-        #expect(try NGSim.run(["--version"]).stdout.hasPrefix("ngsim "))
+        #expect(try await NGSim.run(["state", f.path]).lines.first?.state == "resident", "nothing was done")
+        #expect(try await NGSim.run(["ngmigrate", "--help"]).status == 0)
+        #expect(try await NGSim.run(["--version"]).stdout.hasPrefix("ngsim "))
     }
 
     @Test("a config error names the file and line")
-    func badConfig() throws {
+    func badConfig() async throws {
         let scratch = try Scratch()
-        let site = try scratch.makeSite("siteA")
+        let site = try await scratch.makeSite("siteA")
         let conf = site.dir.appendingPathComponent("ngsim-site.conf")
         try (try String(contentsOf: conf, encoding: .utf8) + "\n[pool broken]\ncapacity = lots\n").write(to: conf, atomically: true, encoding: .utf8)
-        let r = try NGSim.run(["mmlspool", "mmfs1"], env: site.env)
+        let r = try await NGSim.run(["mmlspool", "mmfs1"], env: site.env)
         #expect(r.status == 3)
         #expect(r.stderr.contains("ngsim-site.conf:"))
         #expect(r.stderr.contains("capacity"))
     }
 
     @Test("install-links makes the tools callable by name")
-    func installLinks() throws {
+    func installLinks() async throws {
         let scratch = try Scratch()
-        let site = try scratch.makeSite("siteA")
+        let site = try await scratch.makeSite("siteA")
         let bin = scratch.sub("bin")
-        let r = try NGSim.run(["install-links", bin.path])
+        let r = try await NGSim.run(["install-links", bin.path])
         #expect(r.status == 0)
         for name in ["ngmigrate", "ngrecall", "ngunmanage", "mmlsfs", "mmlsfileset", "mmlspool", "mmdf", "mmcrsnapshot",
                      "mmdelsnapshot", "mmlssnapshot", "mmapplypolicy", "mmlscluster"] {
             #expect(FileManager.default.fileExists(atPath: bin.appendingPathComponent(name).path), "\(name)")
         }
-        let p = Process()
-        p.executableURL = bin.appendingPathComponent("mmlscluster")
-        p.arguments = ["-Y"]
-        p.environment = ["NGSIM_SITE": site.dir.path]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        let p = try await Subprocess.run(bin.appendingPathComponent("mmlscluster"), ["-Y"], environment: ["NGSIM_SITE": site.dir.path])
+        let out = String(decoding: p.stdout, as: UTF8.self)
+        #expect(p.status == 0)
         #expect(out.contains(":siteA:"))
     }
 }

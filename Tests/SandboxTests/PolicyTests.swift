@@ -13,9 +13,9 @@ struct PolicyTests {
     }
 
     @Test("LIST rules with WHERE, SHOW, EXCLUDE and -I defer write GPFS-style lists")
-    func lists() throws {
+    func lists() async throws {
         let scratch = try Scratch()
-        let site = try scratch.makeSite("siteA")
+        let site = try await scratch.makeSite("siteA")
         let m = site.mount
         try Files.write(m.appendingPathComponent("small.txt"), Data("0123456789".utf8))
         try Files.write(m.appendingPathComponent("big.bin"), Files.random(200_000))
@@ -34,7 +34,7 @@ struct PolicyTests {
         """.write(to: policy, atomically: true, encoding: .utf8)
         let prefix = scratch.sub("out/run").path
         try FileManager.default.createDirectory(at: scratch.sub("out"), withIntermediateDirectories: true)
-        let r = try NGSim.run(["mmapplypolicy", m.path, "-P", policy.path, "-I", "defer", "-f", prefix], env: site.env)
+        let r = try await NGSim.run(["mmapplypolicy", m.path, "-P", policy.path, "-I", "defer", "-f", prefix], env: site.env)
         #expect(r.status == 0, "\(r.stderr)")
         let old = try entries(URL(fileURLWithPath: prefix + ".list.old"))
         let big = try entries(URL(fileURLWithPath: prefix + ".list.big"))
@@ -51,13 +51,13 @@ struct PolicyTests {
     }
 
     @Test("MISC_ATTRIBUTES shows migrated and premigrated files")
-    func miscAttributes() throws {
+    func miscAttributes() async throws {
         let scratch = try Scratch()
-        let site = try scratch.makeSite("siteA")
+        let site = try await scratch.makeSite("siteA")
         let m = site.mount
         for name in ["mig", "pre", "res"] { try Files.write(m.appendingPathComponent(name), Data(name.utf8)) }
-        #expect(try NGSim.run(["ngmigrate", m.appendingPathComponent("mig").path], env: site.env).status == 0)
-        #expect(try NGSim.run(["ngmigrate", "--premigrate", m.appendingPathComponent("pre").path], env: site.env).status == 0)
+        #expect(try await NGSim.run(["ngmigrate", m.appendingPathComponent("mig").path], env: site.env).status == 0)
+        #expect(try await NGSim.run(["ngmigrate", "--premigrate", m.appendingPathComponent("pre").path], env: site.env).status == 0)
         let policy = scratch.sub("p.pol")
         try """
         RULE 'm' LIST 'migrated' WHERE MISC_ATTRIBUTES LIKE '%M%'
@@ -65,16 +65,16 @@ struct PolicyTests {
         RULE 'r' LIST 'resident' WHERE POOL_NAME = 'system' AND FILESET_NAME = 'root'
         """.write(to: policy, atomically: true, encoding: .utf8)
         let prefix = scratch.sub("run").path
-        #expect(try NGSim.run(["mmapplypolicy", "mmfs1", "-P", policy.path, "-I", "defer", "-f", prefix], env: site.env).status == 0)
+        #expect(try await NGSim.run(["mmapplypolicy", "mmfs1", "-P", policy.path, "-I", "defer", "-f", prefix], env: site.env).status == 0)
         #expect(paths(try entries(URL(fileURLWithPath: prefix + ".list.migrated"))) == [m.appendingPathComponent("mig").path])
         #expect(paths(try entries(URL(fileURLWithPath: prefix + ".list.premigrated"))) == [m.appendingPathComponent("pre").path])
         #expect(paths(try entries(URL(fileURLWithPath: prefix + ".list.resident"))) == [m.appendingPathComponent("res").path])
     }
 
     @Test("MIGRATE with THRESHOLD picks files by WEIGHT until the pool is under the low mark")
-    func thresholdMigrate() throws {
+    func thresholdMigrate() async throws {
         let scratch = try Scratch()
-        let site = try scratch.makeSite("siteA", extra: ["--pool", "data=1M"])
+        let site = try await scratch.makeSite("siteA", extra: ["--pool", "data=1M"])
         let m = site.mount
         // 300K + 200K + 100K = 600K of 1M: 58.6% used.
         for (name, size) in [("a300", 300 * 1024), ("b200", 200 * 1024), ("c100", 100 * 1024)] {
@@ -84,7 +84,7 @@ struct PolicyTests {
         let script = scratch.sub("hsm.sh")
         try "#!/bin/sh\necho \"$@\" >> '\(log.path)'\ncat \"$2\" >> '\(log.path)'\n".write(to: script, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
-        func run(_ high: Int, _ low: Int) throws -> [String] {
+        func run(_ high: Int, _ low: Int) async throws -> [String] {
             let policy = scratch.sub("t.pol")
             try """
             RULE 'hsm' EXTERNAL POOL 'ngenea' EXEC '\(script.path)' OPTS '-x'
@@ -92,13 +92,13 @@ struct PolicyTests {
             """.write(to: policy, atomically: true, encoding: .utf8)
             let prefix = scratch.sub("tier").path
             try? FileManager.default.removeItem(atPath: prefix + ".list.ngenea")
-            let r = try NGSim.run(["mmapplypolicy", m.path, "-P", policy.path, "-I", "defer", "-f", prefix], env: site.env)
+            let r = try await NGSim.run(["mmapplypolicy", m.path, "-P", policy.path, "-I", "defer", "-f", prefix], env: site.env)
             #expect(r.status == 0, "\(r.stderr)")
             return paths(try entries(URL(fileURLWithPath: prefix + ".list.ngenea")))
         }
-        #expect(try run(50, 30) == [m.appendingPathComponent("a300").path], "largest first, stop under 30%")
-        #expect(try run(50, 10) == ["a300", "b200"].map { m.appendingPathComponent($0).path })
-        #expect(try run(70, 30) == [], "58% is under the high mark: nothing")
+        #expect(try await run(50, 30) == [m.appendingPathComponent("a300").path], "largest first, stop under 30%")
+        #expect(try await run(50, 10) == ["a300", "b200"].map { m.appendingPathComponent($0).path })
+        #expect(try await run(70, 30) == [], "58% is under the high mark: nothing")
 
         // -I yes runs the external pool's program: PROGRAM MIGRATE LISTFILE OPTS.
         let policy = scratch.sub("y.pol")
@@ -106,7 +106,7 @@ struct PolicyTests {
         RULE 'hsm' EXTERNAL POOL 'ngenea' EXEC '\(script.path)' OPTS '-x'
         RULE 'tier' MIGRATE FROM POOL 'data' THRESHOLD(50,30) WEIGHT(FILE_SIZE) TO POOL 'ngenea'
         """.write(to: policy, atomically: true, encoding: .utf8)
-        let y = try NGSim.run(["mmapplypolicy", m.path, "-P", policy.path, "-I", "yes", "-f", scratch.sub("yes").path], env: site.env)
+        let y = try await NGSim.run(["mmapplypolicy", m.path, "-P", policy.path, "-I", "yes", "-f", scratch.sub("yes").path], env: site.env)
         #expect(y.status == 0, "\(y.stderr)")
         let logged = try String(contentsOf: log, encoding: .utf8)
         #expect(logged.hasPrefix("MIGRATE \(scratch.sub("yes").path).list.ngenea -x\n"), "\(logged)")
@@ -114,9 +114,9 @@ struct PolicyTests {
     }
 
     @Test("unsupported or malformed policies are rejected with the line number")
-    func parseErrors() throws {
+    func parseErrors() async throws {
         let scratch = try Scratch()
-        let site = try scratch.makeSite("siteA")
+        let site = try await scratch.makeSite("siteA")
         let cases = [
             ("RULE 'x' SET POOL 'a'", "line 1", "SET"),
             ("RULE 'a' LIST 'l'\n\nRULE 'b' LIST 'l' WHERE FILE_SIZE >", "line 3", "expected a value"),
@@ -127,31 +127,31 @@ struct PolicyTests {
         for (text, line, word) in cases {
             let policy = scratch.sub("bad.pol")
             try text.write(to: policy, atomically: true, encoding: .utf8)
-            let r = try NGSim.run(["mmapplypolicy", "mmfs1", "-P", policy.path, "-I", "test"], env: site.env)
+            let r = try await NGSim.run(["mmapplypolicy", "mmfs1", "-P", policy.path, "-I", "test"], env: site.env)
             #expect(r.status == 2, "\(text)")
             #expect(r.stderr.contains(line) && r.stderr.contains(word), "\(text): \(r.stderr)")
         }
     }
 
     @Test("MIGRATE to an internal pool moves the file's usage to that pool (mmdf)")
-    func internalPool() throws {
+    func internalPool() async throws {
         let scratch = try Scratch()
-        let site = try scratch.makeSite("siteA", extra: ["--pool", "fast=10M", "--pool", "slow=100M"])
+        let site = try await scratch.makeSite("siteA", extra: ["--pool", "fast=10M", "--pool", "slow=100M"])
         try Files.write(site.mount.appendingPathComponent("cold.bin"), Files.random(512 * 1024))
-        func used() throws -> [String: Int64] {
-            let rows = parseY(try NGSim.run(["mmdf", "mmfs1", "-Y"], env: site.env).stdout)["poolTotal"] ?? []
+        func used() async throws -> [String: Int64] {
+            let rows = parseY(try await NGSim.run(["mmdf", "mmfs1", "-Y"], env: site.env).stdout)["poolTotal"] ?? []
             var result: [String: Int64] = [:]
             for row in rows { result[row["poolName"] ?? ""] = Int64(row["usedBytes"] ?? "") }
             return result
         }
-        let before = try used()
+        let before = try await used()
         #expect((before["fast"] ?? 0) >= 512 * 1024)
         #expect(before["slow"] == 0)
         let policy = scratch.sub("i.pol")
         try "RULE 'down' MIGRATE FROM POOL 'fast' TO POOL 'slow' WHERE NAME = 'cold.bin'".write(to: policy, atomically: true, encoding: .utf8)
-        let r = try NGSim.run(["mmapplypolicy", "mmfs1", "-P", policy.path], env: site.env)
+        let r = try await NGSim.run(["mmapplypolicy", "mmfs1", "-P", policy.path], env: site.env)
         #expect(r.status == 0, "\(r.stderr)")
-        let after = try used()
+        let after = try await used()
         #expect(after["fast"] == 0)
         #expect(after["slow"] == before["fast"])
     }

@@ -8,9 +8,9 @@ struct SnapshotTests {
     }
 
     @Test("snapdiff reports each created, updated, moved and deleted entry exactly")
-    func snapdiff() throws {
+    func snapdiff() async throws {
         let scratch = try Scratch()
-        let site = try scratch.makeSite("siteA", extra: ["--fileset", "proj"])
+        let site = try await scratch.makeSite("siteA", extra: ["--fileset", "proj"])
         let root = site.mount.appendingPathComponent("proj")
         func at(_ rel: String) -> URL { root.appendingPathComponent(rel) }
         for rel in ["keep.txt", "modify.txt", "delete.txt", "move-src.txt", "tree/a.txt", "tree/sub/b.txt"] {
@@ -19,9 +19,9 @@ struct SnapshotTests {
         // Outside the fileset: must not appear in the fileset's snapshots.
         try Files.write(site.mount.appendingPathComponent("outside.txt"), Data("o".utf8))
 
-        let first = try NGSim.run(["mmcrsnapshot", "mmfs1", "s1", "-j", "proj"], env: site.env)
+        let first = try await NGSim.run(["mmcrsnapshot", "mmfs1", "s1", "-j", "proj"], env: site.env)
         #expect(first.status == 0, "\(first.stderr)")
-        let all = try NGSim.run(["snapdiff", "mmfs1", "-", "s1", "-j", "proj"], env: site.env)
+        let all = try await NGSim.run(["snapdiff", "mmfs1", "-", "s1", "-j", "proj"], env: site.env)
         #expect(all.status == 0)
         let rp = root.path
         #expect(diffLines(all) == ["delete.txt", "keep.txt", "modify.txt", "move-src.txt", "tree", "tree/a.txt", "tree/sub", "tree/sub/b.txt"]
@@ -38,8 +38,8 @@ struct SnapshotTests {
         try FileManager.default.moveItem(at: at("move-src.txt"), to: at("moved.txt"))
         try FileManager.default.moveItem(at: at("tree"), to: at("tree2"))
 
-        #expect(try NGSim.run(["mmcrsnapshot", "mmfs1", "proj:s2"], env: site.env).status == 0)
-        let diff = try NGSim.run(["snapdiff", "mmfs1", "s1", "s2", "-j", "proj"], env: site.env)
+        #expect(try await NGSim.run(["mmcrsnapshot", "mmfs1", "proj:s2"], env: site.env).status == 0)
+        let diff = try await NGSim.run(["snapdiff", "mmfs1", "s1", "s2", "-j", "proj"], env: site.env)
         #expect(diff.status == 0, "\(diff.stderr)")
         #expect(diffLines(diff) == [
             "moved\t\(rp)/moved.txt\t\(rp)/move-src.txt",
@@ -52,7 +52,7 @@ struct SnapshotTests {
             "updated\t\(rp)/modify.txt\t",
         ], "\(diff.stdout)")
 
-        let condensed = try NGSim.run(["snapdiff", "mmfs1", "s1", "s2", "-j", "proj", "--condense-moves", "--with-type"], env: site.env)
+        let condensed = try await NGSim.run(["snapdiff", "mmfs1", "s1", "s2", "-j", "proj", "--condense-moves", "--with-type"], env: site.env)
         #expect(diffLines(condensed) == [
             "moved\t\(rp)/moved.txt\t\(rp)/move-src.txt\tfile",
             "moved\t\(rp)/tree2\t\(rp)/tree\tdir",
@@ -61,31 +61,31 @@ struct SnapshotTests {
             "updated\t\(rp)/modify.txt\t\tfile",
         ], "\(condensed.stdout)")
 
-        let list = try NGSim.run(["mmlssnapshot", "mmfs1", "-Y"], env: site.env)
+        let list = try await NGSim.run(["mmlssnapshot", "mmfs1", "-Y"], env: site.env)
         let rows = list.stdout.split(separator: "\n").filter { !$0.contains("HEADER") }.map { $0.split(separator: ":", omittingEmptySubsequences: false) }
         #expect(rows.map { String($0[7]) } == ["s1", "s2"])
         #expect(rows.map { String($0[8]) } == ["1", "2"])
         #expect(rows.map { String($0[14]) } == ["proj", "proj"])
 
-        #expect(try NGSim.run(["mmcrsnapshot", "mmfs1", "s1", "-j", "proj"], env: site.env).status == 1, "duplicate name")
-        #expect(try NGSim.run(["mmdelsnapshot", "mmfs1", "s1", "-j", "proj"], env: site.env).status == 0)
-        #expect(try NGSim.run(["mmdelsnapshot", "mmfs1", "s1", "-j", "proj"], env: site.env).status == 1)
-        #expect(try NGSim.run(["snapdiff", "mmfs1", "s1", "s2", "-j", "proj"], env: site.env).status == 1)
-        let after = try NGSim.run(["mmlssnapshot", "mmfs1"], env: site.env)
+        #expect(try await NGSim.run(["mmcrsnapshot", "mmfs1", "s1", "-j", "proj"], env: site.env).status == 1, "duplicate name")
+        #expect(try await NGSim.run(["mmdelsnapshot", "mmfs1", "s1", "-j", "proj"], env: site.env).status == 0)
+        #expect(try await NGSim.run(["mmdelsnapshot", "mmfs1", "s1", "-j", "proj"], env: site.env).status == 1)
+        #expect(try await NGSim.run(["snapdiff", "mmfs1", "s1", "s2", "-j", "proj"], env: site.env).status == 1)
+        let after = try await NGSim.run(["mmlssnapshot", "mmfs1"], env: site.env)
         #expect(after.stdout.contains("s2") && !after.stdout.contains("s1 "))
     }
 
     @Test("a global snapshot covers the whole filesystem; dependent filesets cannot be snapshotted")
-    func globalSnapshot() throws {
+    func globalSnapshot() async throws {
         let scratch = try Scratch()
-        let site = try scratch.makeSite("siteA", extra: ["--fileset", "proj", "--fileset", "dep:dependent"])
+        let site = try await scratch.makeSite("siteA", extra: ["--fileset", "proj", "--fileset", "dep:dependent"])
         try Files.write(site.mount.appendingPathComponent("proj/in.txt"), Data("i".utf8))
         try Files.write(site.mount.appendingPathComponent("top.txt"), Data("t".utf8))
-        #expect(try NGSim.run(["mmcrsnapshot", "mmfs1", "g1"], env: site.env).status == 0)
-        let diff = try NGSim.run(["snapdiff", "mmfs1", "-", "g1"], env: site.env)
+        #expect(try await NGSim.run(["mmcrsnapshot", "mmfs1", "g1"], env: site.env).status == 0)
+        let diff = try await NGSim.run(["snapdiff", "mmfs1", "-", "g1"], env: site.env)
         let m = site.mount.path
         #expect(diff.stdout.split(separator: "\n").map(String.init) == ["dep", "proj", "proj/in.txt", "top.txt"].map { "created\t\(m)/\($0)\t" })
-        let dep = try NGSim.run(["mmcrsnapshot", "mmfs1", "d1", "-j", "dep"], env: site.env)
+        let dep = try await NGSim.run(["mmcrsnapshot", "mmfs1", "d1", "-j", "dep"], env: site.env)
         #expect(dep.status == 1)
         #expect(dep.stderr.contains("independent"))
     }

@@ -8,7 +8,10 @@ import Shared
 ///
 /// A message is acked only after it has been applied, so a hub that dies mid-way leaves it pending and
 /// another replica (or this one after restart) reclaims it after the lease. Applying is idempotent.
-struct ResultConsumerService: Service {
+struct ResultConsumerService: Service, CustomStringConvertible {
+    // swift-service-lifecycle logs services by description: keep configuration (and secrets) out of it.
+    var description: String { "ResultConsumerService" }
+
     let redis: RedisConfiguration
     let consumer: String
     let nodes: NodeStore

@@ -43,10 +43,22 @@ struct WorkerConfiguration: Sendable, Equatable {
 
     /// How the worker reaches Redis: `broker_url` wins, else `redis_host`/`redis_port`/`redis_password`,
     /// else the hub's host on 6379 (the hub's internal broker).
-    struct RedisSettings: Sendable, Equatable {
+    struct RedisSettings: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+        /// May hold the broker password: never log it (the descriptions below redact it).
         var url: String
         var socketTimeout: Double
         var connectTimeout: Double
+
+        var description: String { "RedisSettings(\(Self.redact(url)))" }
+        var debugDescription: String { description }
+
+        /// The URL with any password replaced by `***`.
+        static func redact(_ url: String) -> String {
+            guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://") else { return url }
+            let credentials = url[scheme.upperBound..<at]
+            guard let colon = credentials.firstIndex(of: ":") else { return url }
+            return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
+        }
     }
 
     static let defaultPath = "/etc/ngenea/ngenea-worker.conf"

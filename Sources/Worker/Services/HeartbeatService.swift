@@ -5,7 +5,10 @@ import Shared
 
 /// Sends a heartbeat every `interval`: node, site, queues with functions and thread counts, version and
 /// plugin task names. The hub registers nodes and queues from it and marks the node offline after `ttl`.
-struct HeartbeatService: Service {
+struct HeartbeatService: Service, CustomStringConvertible {
+    // swift-service-lifecycle logs services by description: keep configuration (and secrets) out of it.
+    var description: String { "HeartbeatService" }
+
     let configuration: WorkerConfiguration
     let publisher: ResultPublisher
     let pluginTasks: [String]

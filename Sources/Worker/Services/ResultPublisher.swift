@@ -1,5 +1,6 @@
 import Logging
 import RedisQueue
+import ServiceLifecycle
 import Shared
 
 /// Sends messages to the hub on the results stream (`ngenea:results`). At least once: callers publish a
@@ -14,7 +15,8 @@ struct ResultPublisher: Sendable {
     }
 
     /// Publishes one message; retries with backoff while Redis is unreachable, so a result is never
-    /// dropped because of a broker restart. Gives up only when the task is cancelled.
+    /// dropped because of a broker restart. Gives up when the task is cancelled or the worker is shutting
+    /// down: an unpublished result's task entry stays unacked and is delivered again after the lease.
     func publish(_ message: HubMessage) async throws {
         let bytes = try WireCoding.encode(message)
         var backoff = RetryBackoff()
@@ -24,6 +26,7 @@ struct ResultPublisher: Sendable {
                 return
             } catch {
                 try Task.checkCancellation()
+                if Task.isShuttingDownGracefully { throw error }
                 let delay = backoff.next()
                 logger.warning("cannot publish \(message.kind.rawValue) to the hub, retrying in \(delay): \(error)")
                 try await Task.sleep(for: delay)

@@ -4,13 +4,14 @@ import RedisQueue
 import ServiceLifecycle
 import Shared
 
-/// Consumes one `<site>.<queue>#<function>` stream with up to `threads` tasks at a time.
+/// Consumes one `<site>.<queue>#<function>` stream with up to `threads` tasks at a time, until the worker
+/// shuts down gracefully (then it claims nothing more and lets running tasks finish).
 ///
 /// One connection blocks in claims (on its own thread, so a `BLOCK` never stalls the runtime); another
 /// acks and keeps the leases of running tasks alive, so a slow task is never handed to a second worker
 /// while this one lives. A task's result is published before its entry is acked: if the worker dies in
 /// between, the entry is reclaimed after the lease and the hub drops the duplicate result by its attempt.
-struct QueuePoolService: Service {
+struct QueuePool: Sendable {
     let pool: WorkerConfiguration.FunctionPool
     let redis: RedisConfiguration
     let consumer: String
@@ -19,7 +20,7 @@ struct QueuePoolService: Service {
     let publisher: ResultPublisher
     let logger: Logger
 
-    func run() async throws {
+    func run() async {
         var logger = self.logger
         logger[metadataKey: "queue"] = "\(pool.queue)"
         let claimConnection = RedisConnection(configuration: redis, name: "claim \(pool.queue)", logger: logger)
