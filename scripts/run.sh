@@ -47,7 +47,7 @@ pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    [ "$started_here" -eq 1 ] && scripts/services.sh stop
+    if [ "$started_here" -eq 1 ]; then scripts/services.sh stop; fi
 }
 trap cleanup EXIT
 trap 'exit 0' INT TERM

@@ -16,11 +16,20 @@ public final class PostgresPool: Sendable {
     let logger: Logger
     private let state: Mutex<State>
 
+    private enum EarlyFailure {
+        case none
+        case failed(any Error)
+    }
+
     private struct State {
         var slots: [ConnectionSlot] = []
         var idle: [ConnectionSlot] = []
         var leased = 0
+        /// Registered waiters, suspended until a slot, a failure or `close()` resumes them.
         var waiters: [UInt64: CheckedContinuation<ConnectionSlot, any Error>] = [:]
+        /// Waiters between getting their id and registering: a timeout or cancellation that arrives in
+        /// that window is kept here and delivered at registration instead of being lost.
+        var unregistered: [UInt64: EarlyFailure] = [:]
         var waitOrder: [UInt64] = []
         var waitHead = 0
         var nextWaiterID: UInt64 = 0
@@ -219,10 +228,17 @@ public final class PostgresPool: Sendable {
         }
     }
 
+    /// Waits for a released slot. Every path resumes the continuation exactly once: a release hands
+    /// the slot over (`popWaiter`), or a timeout, cancellation or `close()` fails it; whichever
+    /// removes the waiter from `state` under the lock is the only one that resumes it. A failure that
+    /// comes before registration (the timer or cancellation ran first, e.g. while this task was
+    /// descheduled) is recorded in `unregistered` and returned by the registration itself.
     private func waitForSlot() async throws -> ConnectionSlot {
         let id = state.withLock { state in
             state.nextWaiterID += 1
-            return state.nextWaiterID
+            let id = state.nextWaiterID
+            state.unregistered[id] = EarlyFailure.none
+            return id
         }
         let timeoutTask: Task<Void, Never>? = configuration.checkoutTimeout.map { timeout in
             Task { [weak self] in
@@ -243,6 +259,7 @@ public final class PostgresPool: Sendable {
                     case failed(any Error)
                 }
                 let registration = state.withLock { state -> Registration in
+                    if case .failed(let error)? = state.unregistered.removeValue(forKey: id) { return .failed(error) }
                     if state.closed { return .failed(PostgresError(code: .closed, message: "the connection pool is closed")) }
                     if let slot = state.idle.popLast() {
                         state.leased += 1
@@ -264,12 +281,16 @@ public final class PostgresPool: Sendable {
         }
     }
 
-    /// Fails one waiter if it is still waiting.
+    /// Fails one waiter if it is still waiting (the first failure wins); if it has not registered
+    /// yet, its registration will fail with `error`. No-op once it has been served or failed.
     private func failWaiter(_ id: UInt64, _ error: any Error) {
-        let continuation = state.withLock { state in
-            let continuation = state.waiters.removeValue(forKey: id)
-            state.compact()
-            return continuation
+        let continuation = state.withLock { state -> CheckedContinuation<ConnectionSlot, any Error>? in
+            if let continuation = state.waiters.removeValue(forKey: id) {
+                state.compact()
+                return continuation
+            }
+            if case EarlyFailure.none? = state.unregistered[id] { state.unregistered[id] = .failed(error) }
+            return nil
         }
         continuation?.resume(throwing: error)
     }

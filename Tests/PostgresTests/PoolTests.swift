@@ -38,13 +38,16 @@ struct PoolTests {
         }
     }
 
-    @Test func blockingQueriesDoNotStallOtherAsyncWork() async throws {
+    /// Four statements blocked inside libpq at once (more than this machine's two cooperative
+    /// threads) must not stall other async work: while all four wait on an advisory lock held by the
+    /// test, a ticker keeps ticking and the test itself keeps polling. Asserts progress and order,
+    /// not wall-clock bounds, so a loaded machine cannot make it fail.
+    @Test(.timeLimit(.minutes(3)))
+    func blockingQueriesDoNotStallOtherAsyncWork() async throws {
         try await TestDatabase.withSchema(poolSize: 4) { pool, _ async throws in
-            // Warm the connections so the measurement covers only the sleeps.
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<4 { group.addTask { try await pool.execute("SELECT pg_sleep(0.05)") } }
-                try await group.waitForAll()
-            }
+            let key = TestDatabase.randomLockKey()
+            let session = pool.makeSession(name: "lock-holder")
+            #expect(try await session.tryAdvisoryLock(key: key))
             let recorder = Recorder()
             let ticker = Task {
                 while !recorder.stop.load(ordering: .relaxed) {
@@ -52,20 +55,48 @@ struct PoolTests {
                     recorder.ticks.add(1, ordering: .relaxed)
                 }
             }
-            // Four blocking one-second statements: more than this machine's cores, so they would
-            // starve the cooperative pool if they ran on it.
-            let started = ContinuousClock.now
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<4 { group.addTask { try await pool.execute("SELECT pg_sleep(1)") } }
-                try await group.waitForAll()
+            let blocked = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<4 {
+                        group.addTask { try await pool.execute("SELECT pg_advisory_xact_lock($1)", [.int64(key)]) }
+                    }
+                    try await group.waitForAll()
+                }
+                recorder.values.withLock { $0.append(1) }
             }
-            let elapsed = ContinuousClock.now - started
+            do {
+                try await waitUntil("four statements wait for the lock") {
+                    pool.statistics.inUse == 4
+                }
+                var waiting = 0
+                let deadline = ContinuousClock.now + .seconds(60)
+                while waiting < 4, ContinuousClock.now < deadline {
+                    waiting = try await session.query(
+                        """
+                        SELECT count(*) AS n FROM pg_locks
+                        WHERE locktype = 'advisory' AND NOT granted AND ((classid::bigint << 32) | objid::bigint) = $1
+                        """,
+                        [.int64(key)])[0].decode(Int.self, "n")
+                    if waiting < 4 { try await Task.sleep(for: .milliseconds(10)) }
+                }
+                #expect(waiting == 4)
+                // All four connection threads are now blocked in libpq; async work must go on.
+                let ticksBefore = recorder.ticks.load(ordering: .relaxed)
+                try await waitUntil("the ticker advances while the statements are blocked") {
+                    recorder.ticks.load(ordering: .relaxed) >= ticksBefore + 5
+                }
+                #expect(recorder.values.withLock { $0.isEmpty }, "the statements cannot finish before the lock is released")
+            } catch {
+                await session.close()
+                recorder.stop.store(true, ordering: .relaxed)
+                _ = try? await blocked.value
+                throw error
+            }
+            await session.close()  // releases the lock: the four statements now take it in turn
+            try await blocked.value
             recorder.stop.store(true, ordering: .relaxed)
             await ticker.value
-            let count = recorder.ticks.load(ordering: .relaxed)
-            print("pg_sleep(1) x4 on a pool of 4 took \(elapsed); ticker advanced \(count) times meanwhile")
-            #expect(count >= 20)
-            #expect(elapsed < .seconds(3))
+            #expect(pool.statistics.inUse == 0)
         }
     }
 
@@ -110,57 +141,98 @@ struct PoolTests {
         }
     }
 
-    @Test func waitersAreServedInArrivalOrder() async throws {
+    @Test(.timeLimit(.minutes(3)))
+    func waitersAreServedInArrivalOrder() async throws {
         try await TestDatabase.withSchema(poolSize: 1) { pool, _ async throws in
             let order = Recorder()
-            let holder = Task { try await pool.execute("SELECT pg_sleep(0.3)") }
-            while pool.statistics.inUse == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            let gate = Gate()
+            defer { gate.open() }
+            let holder = Task { try await pool.withConnection { _ in gate.wait() } }
+            try await waitUntil("the holder has the connection") { pool.statistics.inUse == 1 }
             var waiters: [Task<Void, any Error>] = []
             for index in 0..<5 {
                 waiters.append(Task {
                     try await pool.withConnection { _ in order.values.withLock { $0.append(index) } }
                 })
-                while pool.statistics.waiting < index + 1 { try await Task.sleep(for: .milliseconds(2)) }
+                try await waitUntil("waiter \(index) is queued") { pool.statistics.waiting == index + 1 }
             }
-            _ = try await holder.value
+            gate.open()
+            #expect(try await holder.value)
             for waiter in waiters { try await waiter.value }
             #expect(order.values.withLock { $0 } == [0, 1, 2, 3, 4])
         }
     }
 
-    @Test func checkoutTimesOutWithAClearError() async throws {
-        try await TestDatabase.withSchema(poolSize: 1, checkoutTimeout: .milliseconds(100)) { pool, _ async throws in
-            let holder = Task { try await pool.execute("SELECT pg_sleep(0.6)") }
-            while pool.statistics.inUse == 0 { try await Task.sleep(for: .milliseconds(5)) }
+    /// The connection is held (by a gate, not a sleep) until the waiter has failed, so the outcome
+    /// does not depend on how fast this machine schedules the timer.
+    @Test(.timeLimit(.minutes(3)))
+    func checkoutTimesOutWithAClearError() async throws {
+        try await TestDatabase.withSchema(poolSize: 1, checkoutTimeout: .milliseconds(200)) { pool, _ async throws in
+            let gate = Gate()
+            defer { gate.open() }
+            let holder = Task { try await pool.withConnection { _ in gate.wait() } }
+            try await waitUntil("the holder has the connection") { pool.statistics.inUse == 1 }
             let error = await #expect(throws: PostgresError.self) { try await pool.execute("SELECT 1") }
             #expect(error?.code == .checkoutTimeout)
+            #expect(error?.message.contains("pool size 1") == true)
             #expect(pool.statistics.waiting == 0)
-            _ = try await holder.value
+            #expect(pool.statistics.inUse == 1)
+            gate.open()
+            #expect(try await holder.value)
             #expect(try await pool.execute("SELECT 1") == 1)
         }
     }
 
-    @Test func cancelledWaiterLeavesTheQueue() async throws {
+    @Test(.timeLimit(.minutes(3)))
+    func cancelledWaiterLeavesTheQueue() async throws {
         try await TestDatabase.withSchema(poolSize: 1) { pool, _ async throws in
-            let holder = Task { try await pool.execute("SELECT pg_sleep(0.3)") }
-            while pool.statistics.inUse == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            let gate = Gate()
+            defer { gate.open() }
+            let holder = Task { try await pool.withConnection { _ in gate.wait() } }
+            try await waitUntil("the holder has the connection") { pool.statistics.inUse == 1 }
             let waiter = Task { try await pool.execute("SELECT 1") }
-            while pool.statistics.waiting == 0 { try await Task.sleep(for: .milliseconds(2)) }
+            try await waitUntil("the waiter is queued") { pool.statistics.waiting == 1 }
             waiter.cancel()
             await #expect(throws: CancellationError.self) { try await waiter.value }
             #expect(pool.statistics.waiting == 0)
-            _ = try await holder.value
+            gate.open()
+            #expect(try await holder.value)
+            #expect(try await pool.execute("SELECT 1") == 1)
         }
     }
 
-    @Test func closedPoolRefusesWorkAndClosingWaitsForBorrowers() async throws {
-        let pool = PostgresPool(configuration: try TestDatabase.configuration(poolSize: 2), logger: TestDatabase.logger)
-        let running = Task { try await pool.query("SELECT pg_sleep(0.2), 7 AS seven")[0].decode(Int.self, "seven") }
-        while pool.statistics.inUse == 0 { try await Task.sleep(for: .milliseconds(5)) }
-        await pool.close()
+    @Test(.timeLimit(.minutes(3)))
+    func closedPoolRefusesWorkAndClosingWaitsForBorrowers() async throws {
+        let pool = PostgresPool(configuration: try TestDatabase.configuration(poolSize: 1), logger: TestDatabase.logger)
+        let gate = Gate()
+        defer { gate.open() }
+        let running = Task {
+            try await pool.withConnection { connection in
+                gate.wait()
+                return try connection.query("SELECT 7 AS seven")[0].decode(Int.self, "seven")
+            }
+        }
+        try await waitUntil("the borrower has the connection") { pool.statistics.inUse == 1 }
+        let waiter = Task { try await pool.execute("SELECT 1") }
+        try await waitUntil("the waiter is queued") { pool.statistics.waiting == 1 }
+        let closed = Recorder()
+        let closer = Task {
+            await pool.close()
+            closed.stop.store(true, ordering: .sequentiallyConsistent)
+        }
+        // The waiter is failed at once; close() itself must wait for the borrower.
+        let waiterError = await #expect(throws: PostgresError.self) { try await waiter.value }
+        #expect(waiterError?.code == .closed)
+        let refused = await #expect(throws: PostgresError.self) { try await pool.execute("SELECT 1") }
+        #expect(refused?.code == .closed)
+        let closedEarly = closed.stop.load(ordering: .sequentiallyConsistent)
+        #expect(!closedEarly, "close() returned while a connection was still lent out")
+        gate.open()
         #expect(try await running.value == 7)
-        let error = await #expect(throws: PostgresError.self) { try await pool.execute("SELECT 1") }
-        #expect(error?.code == .closed)
+        await closer.value
+        let closedAtLast = closed.stop.load(ordering: .sequentiallyConsistent)
+        #expect(closedAtLast)
+        #expect(pool.statistics.inUse == 0)
         await pool.close()
     }
 

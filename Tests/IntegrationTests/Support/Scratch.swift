@@ -8,11 +8,18 @@ struct ScratchDatabase {
     let url: String
 
     static func create() async throws -> ScratchDatabase {
-        let admin = try PostgresConfiguration(url: TestEnvironment.databaseURL)
+        var admin = try PostgresConfiguration(url: TestEnvironment.databaseURL)
+        admin.poolSize = 1
         let name = "ngenea_it_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        // Closed before returning, awaited, on every path: no connection or thread outlives the call.
         let pool = PostgresPool(configuration: admin)
-        defer { Task { await pool.close() } }
-        _ = try await pool.execute("CREATE DATABASE \(PostgresIdentifier(String(name)))")
+        do {
+            _ = try await pool.execute("CREATE DATABASE \(PostgresIdentifier(String(name)))")
+        } catch {
+            await pool.close()
+            throw error
+        }
+        await pool.close()
         var components = URLComponents(string: TestEnvironment.databaseURL)
         components?.path = "/" + name
         guard let url = components?.string else { throw TestFailure("cannot build a database URL") }
@@ -20,7 +27,8 @@ struct ScratchDatabase {
     }
 
     func drop() async {
-        guard let admin = try? PostgresConfiguration(url: TestEnvironment.databaseURL) else { return }
+        guard var admin = try? PostgresConfiguration(url: TestEnvironment.databaseURL) else { return }
+        admin.poolSize = 1
         let pool = PostgresPool(configuration: admin)
         _ = try? await pool.execute("DROP DATABASE IF EXISTS \(PostgresIdentifier(name)) WITH (FORCE)")
         await pool.close()
