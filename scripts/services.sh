@@ -12,10 +12,20 @@ redis_port=${NG_REDIS_PORT:-56379}
 pg_port=${NG_PG_PORT:-55432}
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 pg_user=ngenea
+pg_dir="$dir/pg"
+# The postgres user must reach the data folder; a clone under a private home (e.g. /root) is not
+# reachable, so PostgreSQL then keeps its data in a folder of its own under /var/tmp.
+if [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1; then
+    mkdir -p "$dir"
+    if ! (cd / && runuser -u postgres -- test -x "$dir"); then
+        pg_dir="/var/tmp/ngenea-dev-$(printf '%s' "$root" | md5sum | cut -c1-12)/pg"
+    fi
+fi
 
 as_postgres() {
     # PostgreSQL refuses to run as root: run its tools as the postgres user when we are root.
-    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+    # (from / : the postgres user may not be allowed into the current directory)
+    if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 print_env() {
@@ -43,15 +53,15 @@ start_redis() {
 start_pg() {
     pg_up && return 0
     [ -n "$pg_bin" ] || { echo "PostgreSQL server binaries not found (run scripts/deps.sh)" >&2; return 1; }
-    mkdir -p "$dir/pg"
-    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir/pg"
-    if [ ! -f "$dir/pg/data/PG_VERSION" ]; then
-        as_postgres "$pg_bin/initdb" -D "$dir/pg/data" -U "$pg_user" --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    mkdir -p "$pg_dir"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$pg_dir"; fi
+    if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
+        as_postgres "$pg_bin/initdb" -D "$pg_dir/data" -U "$pg_user" --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
-    mkdir -p "$dir/pg/socket"
-    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir/pg/socket"
-    as_postgres "$pg_bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/data/server.log" -w -t 60 \
-        -o "-p $pg_port -k $dir/pg/socket -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    mkdir -p "$pg_dir/socket"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$pg_dir/socket"; fi
+    as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/data/server.log" -w -t 60 \
+        -o "-p $pg_port -k $pg_dir/socket -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
         start >/dev/null
     for db in ngeneahub ngenea_test; do
         "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U "$pg_user" -d postgres -tAc \
@@ -62,8 +72,8 @@ start_pg() {
 
 stop_all() {
     if redis_up; then redis-cli -h 127.0.0.1 -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true; fi
-    if [ -f "$dir/pg/data/postmaster.pid" ]; then
-        as_postgres "$pg_bin/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+    if [ -f "$pg_dir/data/postmaster.pid" ]; then
+        as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null 2>&1 || true
     fi
 }
 
