@@ -13,7 +13,7 @@ struct WorkerCommand: AsyncParsableCommand {
         commandName: "ngenea-worker",
         abstract: "Runs Ngenea Hub tasks on this PixStor node.",
         version: SoftwareVersion.current,
-        subcommands: [Run.self, CheckConfig.self],
+        subcommands: [Run.self, CheckConfig.self, Plugins.self],
         defaultSubcommand: Run.self)
 }
 
@@ -66,22 +66,28 @@ extension WorkerCommand {
             let consumer = "\(configuration.nodeName):\(getpid()):\(Int(processStarted.timeIntervalSince1970))"
             let publishConnection = RedisConnection(configuration: redis, logger: logger)
             let publisher = ResultPublisher(connection: publishConnection, logger: logger)
-            let tasks = TaskTable.builtIn()
+            let tasks = TaskTable.forWorker(configuration, logger: logger)
 
-            var services: [any Service] = [
+            let live = LiveConfiguration(configuration)
+            let serviceLogger = logger
+            let options = ReliableQueue.Options(
+                group: RedisKeys.workerGroup, lease: .milliseconds(Int(configuration.taskLease * 1000)),
+                maxDeliveries: configuration.maxDeliveries)
+            let (reloads, reloadContinuation) = AsyncStream.makeStream(of: [WorkerConfiguration.FunctionPool].self)
+            let services: [any Service] = [
                 HeartbeatService(
-                    configuration: configuration, publisher: publisher, pluginTasks: [], processStarted: processStarted,
-                    logger: logger)
+                    live: live, publisher: publisher, pluginTasks: tasks.pluginTaskNames, processStarted: processStarted, logger: logger),
+                PoolsService(
+                    initial: configuration.pools, reloads: reloads,
+                    makePool: { pool in
+                        QueuePool(
+                            pool: pool, redis: redis, consumer: consumer, options: options, tasks: tasks,
+                            publisher: publisher, logger: serviceLogger)
+                    }, logger: logger),
+                ReloadService(
+                    live: live, load: { [config] in try WorkerConfiguration.load(path: config.path) },
+                    apply: { reloadContinuation.yield($0) }, logger: logger),
             ]
-            let pools = configuration.pools.map { pool in
-                    QueuePool(
-                        pool: pool, redis: redis, consumer: consumer,
-                        options: ReliableQueue.Options(
-                            group: RedisKeys.workerGroup, lease: .milliseconds(Int(configuration.taskLease * 1000)),
-                            maxDeliveries: configuration.maxDeliveries),
-                        tasks: tasks, publisher: publisher, logger: logger)
-            }
-            services.append(PoolsService(pools: pools))
             var groupConfiguration = ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             // Running tasks get this long to finish after SIGTERM; then they are cancelled and their entries
@@ -108,6 +114,7 @@ extension WorkerCommand {
             for pool in configuration.pools {
                 print("  \(pool.queue)  threads=\(pool.threads)")
             }
+            for line in PluginDirectory.checkReport(configuration) { print(line) }
         }
     }
 }

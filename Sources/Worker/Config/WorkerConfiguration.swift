@@ -25,6 +25,8 @@ struct WorkerConfiguration: Sendable, Equatable {
     var threads: Int
     var redis: RedisSettings
     var enablePlugins: Bool
+    /// Where plugins live (docs/plugins.md); used only when `enablePlugins` is on.
+    var pluginsDir: String
     var gpfsNodes: [String]
     var logLevel: String
     /// Every (queue, function) pool to run, in a stable order.
@@ -71,6 +73,7 @@ struct WorkerConfiguration: Sendable, Equatable {
         "celery_connection_timeout", "gpfs_nodes", "enable_plugins", "loglevel", "broker_url", "result_backend",
         // This implementation's additions, documented in docs/worker.md.
         "node_name", "heartbeat_interval", "task_lease", "max_deliveries", "commands", "extra_arguments",
+        "plugins_dir",
         // Per-function keys that configure the default queue.
         "worker", "discovery", "custom", "interactive", "settings",
     ]
@@ -161,6 +164,8 @@ struct WorkerConfiguration: Sendable, Equatable {
         let commands = try reader.stringMap("commands")
         let extra = try reader.stringListMap("extra_arguments")
         let node = try reader.optionalString("node_name") ?? environment["NGENEA_NODE_NAME"] ?? hostName()
+        let pluginsDir = try reader.string("plugins_dir", default: PluginDirectory.defaultPath)
+        guard pluginsDir.hasPrefix("/") else { throw reader.error("plugins_dir", "'\(pluginsDir)' must be an absolute path") }
         let debug = environment["DYNAMO_DEBUG"]?.lowercased() == "true"
         let logLevel = debug ? "DEBUG" : try reader.string("loglevel", default: "INFO").uppercased()
         guard ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"].contains(logLevel) else {
@@ -177,6 +182,7 @@ struct WorkerConfiguration: Sendable, Equatable {
                 socketTimeout: Double(try reader.int("redis_socket_timeout", default: 60, range: 1...3600)),
                 connectTimeout: Double(try reader.int("celery_connection_timeout", default: 60, range: 1...3600))),
             enablePlugins: try reader.bool("enable_plugins", default: false),
+            pluginsDir: pluginsDir,
             gpfsNodes: try reader.stringList("gpfs_nodes"),
             logLevel: logLevel, pools: pools, commands: commands, extraArguments: extra, nodeName: node,
             heartbeatInterval: Double(try reader.int("heartbeat_interval", default: 5, range: 1...300)),

@@ -9,7 +9,7 @@ struct HeartbeatService: Service, CustomStringConvertible {
     // swift-service-lifecycle logs services by description: keep configuration (and secrets) out of it.
     var description: String { "HeartbeatService" }
 
-    let configuration: WorkerConfiguration
+    let live: LiveConfiguration
     let publisher: ResultPublisher
     let pluginTasks: [String]
     let processStarted: Date
@@ -17,6 +17,7 @@ struct HeartbeatService: Service, CustomStringConvertible {
 
     /// The heartbeat as of now.
     func heartbeat(now: Date = Date()) -> Heartbeat {
+        let configuration = live.value
         var byQueue: [String: [String: Int]] = [:]
         for pool in configuration.pools {
             byQueue[pool.queue.queue, default: [:]][pool.queue.function.rawValue] = pool.threads
@@ -30,7 +31,7 @@ struct HeartbeatService: Service, CustomStringConvertible {
     }
 
     func run() async throws {
-        let interval = Duration.milliseconds(Int(configuration.heartbeatInterval * 1000))
+        let interval = Duration.milliseconds(Int(live.value.heartbeatInterval * 1000))
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try await publisher.publish(.heartbeat(heartbeat()))

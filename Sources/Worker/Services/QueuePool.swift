@@ -20,7 +20,8 @@ struct QueuePool: Sendable {
     let publisher: ResultPublisher
     let logger: Logger
 
-    func run() async {
+    /// Consumes until the worker shuts down or `stop` is requested, then lets running tasks finish.
+    func run(stop: PoolStop) async {
         var logger = self.logger
         logger[metadataKey: "queue"] = "\(pool.queue)"
         let claimConnection = RedisConnection(configuration: redis, name: "claim \(pool.queue)", logger: logger)
@@ -37,14 +38,16 @@ struct QueuePool: Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask { await keeper.run() }
             var backoff = RetryBackoff()
-            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled && !stop.isRequested {
                 let free = await slots.waitForFree()
                 let claimed: ClaimResult
                 do {
-                    claimed = try await queue.claim(consumer: consumer, count: free, block: .seconds(1))
+                    claimed = try await stop.interruptible {
+                        try await queue.claim(consumer: consumer, count: free, block: .seconds(1))
+                    }
                     backoff.reset()
                 } catch {
-                    if Task.isCancelled { break }
+                    if Task.isCancelled || stop.isRequested { break }
                     let delay = backoff.next()
                     logger.warning("claim failed, retrying in \(delay): \(error)")
                     try? await Task.sleep(for: delay)

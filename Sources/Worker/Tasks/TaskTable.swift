@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Shared
 
 /// What a task implementation returns: the file outcomes, optional logs, and the paths for the next step.
@@ -29,21 +30,55 @@ protocol WorkerTask: Sendable {
     func run(_ envelope: TaskEnvelope, started: Date) async throws -> TaskOutcome
 }
 
-/// The tasks this worker runs, by name. The workflow issue adds the data-moving tasks; the plugin
-/// mechanism adds `dynamo.custom.*` tasks.
+/// The tasks this worker runs, by name. The workflow issue adds the data-moving tasks; installed plugins
+/// add `dynamo.custom.*` tasks when `enable_plugins` is on.
 struct TaskTable: Sendable {
     private var tasks: [String: any WorkerTask]
+    /// Why a `dynamo.custom.*` task that no plugin provides cannot run (a clearer failure than "unknown").
+    private var missingPluginReason: String
 
-    init(tasks: [String: any WorkerTask]) { self.tasks = tasks }
+    init(tasks: [String: any WorkerTask], missingPluginReason: String = TaskTable.pluginsDisabled) {
+        self.tasks = tasks
+        self.missingPluginReason = missingPluginReason
+    }
+
+    static let pluginsDisabled = "plugins are disabled on this worker (enable_plugins = false)"
 
     /// The built-in tasks.
     static func builtIn() -> TaskTable {
         TaskTable(tasks: [NoopTask.name: NoopTask()])
     }
 
-    func task(named name: String) -> (any WorkerTask)? { tasks[name] }
+    /// This table plus the plugins' tasks (built-in names win: a plugin cannot replace one, and plugin
+    /// names are `dynamo.custom.*` anyway).
+    func including(plugins: [PluginBundle], logger: Logger) -> TaskTable {
+        var table = self
+        table.tasks.merge(PluginTask.tasks(of: plugins, logger: logger)) { builtIn, _ in builtIn }
+        table.missingPluginReason = "no installed plugin provides it on this worker"
+        return table
+    }
+
+    func task(named name: String) -> (any WorkerTask)? {
+        if let task = tasks[name] { return task }
+        if name.hasPrefix(PluginManifest.taskPrefix) {
+            return UnavailableTask(reason: "cannot run \(name): \(missingPluginReason)")
+        }
+        return nil
+    }
 
     var names: [String] { tasks.keys.sorted() }
+
+    /// The plugin task names, for the heartbeat.
+    var pluginTaskNames: [String] { names.filter { $0.hasPrefix(PluginManifest.taskPrefix) } }
+}
+
+/// A task name this worker knows about but cannot run; fails with the reason.
+struct UnavailableTask: WorkerTask {
+    let reason: String
+
+    func run(_ envelope: TaskEnvelope, started: Date) async throws -> TaskOutcome {
+        throw TaskFailure(reason)
+    }
 }
 
 /// `dynamo.tasks.noop`: marks every input path processed without touching it. Not in the manual: it exists
