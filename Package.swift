@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
     ],
     targets: [
         // C libraries from the system (apt packages named in `providers`).
@@ -54,6 +55,7 @@ let package = Package(
             dependencies: [
                 "Shared", "HubCore", "RedisQueue", "Postgres", "COpenSSL",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -81,6 +83,11 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
         .testTarget(name: "SandboxTests", dependencies: [], swiftSettings: swiftSettings),
         .testTarget(name: "HubCoreTests", dependencies: ["HubCore"], swiftSettings: swiftSettings),
+        // Pure pieces of the hub: password hashing vectors, JWT, pagination, permission rules.
+        .testTarget(
+            name: "HubServerTests",
+            dependencies: ["HubServer", "Shared", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "Shared"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",

@@ -52,27 +52,57 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 0' INT TERM
 
+# The first administrator: "admin", with a password generated on the first run, printed once and kept in
+# the git-ignored run folder for later runs (which reuse it).
+admin_file="$run/admin-password"
+new_password=0
+if [ ! -s "$admin_file" ]; then
+    random=$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+    (umask 077 && printf '%s\n' "${random:0:20}-Aa1" >"$admin_file")
+    new_password=1
+fi
+chmod 600 "$admin_file"
+admin_output=$("$bin/ngeneahub" createsuperuser --username admin --email admin@localhost --if-missing <"$admin_file" 2>&1) || {
+    echo "could not create the administrator:" >&2
+    echo "$admin_output" >&2
+    exit 1
+}
+admin_note="password in $admin_file"
+if [ "$new_password" -eq 1 ]; then
+    case "$admin_output" in
+        *"already exists"*) admin_note="already existed before $admin_file was made: its password is not that file's (reset it with PATCH /api/users/admin/)" ;;
+        *) admin_note="password $(cat "$admin_file") (generated now, shown once; kept in $admin_file)" ;;
+    esac
+fi
+
 NGENEAHUB_PORT=$hub_port NGENEAHUB_PUBLIC_URL="http://127.0.0.1:$hub_port" "$bin/ngeneahub" serve >"$run/hub.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$hub_port/api/health/" >/dev/null 2>&1 && break; sleep 0.2; done
-curl -fsS "http://127.0.0.1:$hub_port/api/health/" >/dev/null || { echo "the hub did not start; see $run/hub.log" >&2; exit 1; }
+api="http://127.0.0.1:$hub_port/api"
+for _ in $(seq 1 100); do curl -fsS "$api/schema/" >/dev/null 2>&1 && break; sleep 0.2; done
+curl -fsS "$api/schema/" >/dev/null || { echo "the hub did not start; see $run/hub.log" >&2; exit 1; }
+# An access token for the checks below (the password goes on stdin, never on a command line).
+token=$(printf '{"username": "admin", "password": "%s"}' "$(cat "$admin_file")" |
+    curl -sS -X POST "$api/auth/token/" -H 'Content-Type: application/json' --data-binary @- |
+    sed -n 's/.*"access":"\([^"]*\)".*/\1/p') || token=""
 
 NGSIM_SITE="$site" CONFIG="$run/worker.conf" "$bin/ngenea-worker" run >"$run/worker.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$hub_port/api/health/" 2>/dev/null | grep -q '"online":true' && break
+    curl -fsS -H "Authorization: Bearer $token" "$api/health/" 2>/dev/null | grep -q '"online":true' && break
     sleep 0.2
 done
 
 cat <<MSG
 
 Ngenea Hub is running.
-  API:          http://127.0.0.1:$hub_port/api/
-  Health:       curl -s http://127.0.0.1:$hub_port/api/health/ | python3 -m json.tool
+  API:          $api/   (described at $api/docs/ and $api/schema/)
+  Administrator: admin, $admin_note
+  Token:        printf '{"username": "admin", "password": "%s"}' "\$(cat $admin_file)" |
+                  curl -s -X POST $api/auth/token/ -H 'Content-Type: application/json' --data-binary @-
+  Health:       curl -s -H "Authorization: Bearer <access>" $api/health/ | python3 -m json.tool
   Sandbox site: london, filesystem $site/mmfs1 (sample files under data/projects)
   Tools:        $run/bin (ngmigrate, ngrecall, mm* as the sandbox provides them)
   Logs:         $run/hub.log, $run/worker.log
-  Credentials:  none yet (authentication lands with the auth issue)
 
 Try the sandbox by hand:
   NGSIM_SITE=$site $run/bin/ngmigrate $site/mmfs1/data/projects/alpha/file1.bin

@@ -6,3 +6,7 @@
 #include <openssl/x509.h>
 #include <openssl/err.h>
 #include <openssl/sha.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>

@@ -15,7 +15,7 @@ struct NgeneaHub: AsyncParsableCommand {
         commandName: "ngeneahub",
         abstract: "Ngenea Hub: REST API, workflow engine, schedules and policies.",
         version: SoftwareVersion.current,
-        subcommands: [Serve.self, Migrate.self],
+        subcommands: [Serve.self, Migrate.self, CreateSuperuser.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -41,8 +41,14 @@ func openDatabase(_ configuration: HubConfiguration, logger: Logger) async throw
     pgConfig.poolSize = configuration.databasePoolSize
     pgConfig.applicationName = "ngeneahub"
     let pool = PostgresPool(configuration: pgConfig, logger: logger)
-    let report = try await Migrator.apply(HubMigrations.all, on: pool, logger: logger)
-    if !report.applied.isEmpty { logger.info("applied database migrations \(report.applied)") }
+    do {
+        let report = try await Migrator.apply(HubMigrations.all, on: pool, logger: logger)
+        if !report.applied.isEmpty { logger.info("applied database migrations \(report.applied)") }
+        try await PermissionCatalogueSync.run(on: pool, logger: logger)
+    } catch {
+        await pool.close()
+        throw error
+    }
     return pool
 }
 
@@ -68,7 +74,20 @@ extension NgeneaHub {
             }
             let pool = try await openDatabase(configuration, logger: logger)
             let redis = RedisConnection(configuration: redisConfig, logger: logger)
-            let deps = HubDependencies(configuration: configuration, pool: pool, redis: redis, nodes: NodeStore(pool: pool))
+            let signingKey = try await SigningKey.loadOrCreate(pool: pool, logger: logger)
+            let auth = AuthServices(
+                pool: pool, users: UserStore(pool: pool),
+                tokens: TokenService(
+                    signingKey: signingKey, accessLifetime: configuration.accessTokenLifetime,
+                    refreshLifetime: configuration.refreshTokenLifetime),
+                hasher: PasswordHasher(iterations: configuration.passwordIterations), hashing: PasswordWorkQueue(),
+                throttle: LoginThrottle(
+                    pool: pool, maxFailures: configuration.loginMaxFailures, lockout: configuration.loginLockout,
+                    window: configuration.loginFailureWindow),
+                trustedProxies: configuration.trustedProxies,
+                publicURL: PublicURL(configured: configuration.explicitPublicURL, fallback: configuration.publicURL))
+            let deps = HubDependencies(
+                configuration: configuration, pool: pool, redis: redis, nodes: NodeStore(pool: pool), auth: auth)
             let consumer = "\(configuration.replicaName):\(getpid())"
             let services: [any Service] = [
                 buildApplication(deps, logger: logger),

@@ -5,25 +5,35 @@ import Testing
 
 /// The hub and the worker as real processes against the real PostgreSQL and Redis.
 @Suite struct HubWorkerTests {
-    /// Starts a hub on a fresh database and Redis db, waits until it answers, runs `body`, stops it.
+    /// Starts a hub on a fresh database and Redis db with an administrator (`ngeneahub createsuperuser`),
+    /// waits until it answers, runs `body` with the administrator's `Authorization` header, stops it.
     func withHub(
-        redisIndex: Int, _ body: (_ hubURL: String, _ redis: ScratchRedis, _ logs: URL) async throws -> Void
+        redisIndex: Int,
+        _ body: (_ hubURL: String, _ redis: ScratchRedis, _ logs: URL, _ auth: [String: String]) async throws -> Void
     ) async throws {
         let database = try await ScratchDatabase.create()
         let redis = try await ScratchRedis.create(index: redisIndex)
         let logs = try TestEnvironment.temporaryDirectory("hub")
         let port = try TestEnvironment.freePort()
+        let environment = [
+            "NGENEA_DATABASE_URL": database.url, "NGENEA_REDIS_URL": redis.url, "NGENEAHUB_PORT": "\(port)",
+            "NGENEAHUB_HOST": "127.0.0.1", "NGENEAHUB_CONFIG": "/dev/null", "NGENEAHUB_PASSWORD_ITERATIONS": "1000",
+        ]
+        let created = try await runTool(
+            TestEnvironment.executable("ngeneahub"), ["createsuperuser", "--username", TestHub.adminUsername],
+            environment: environment, input: TestHub.adminPassword + "\n")
+        #expect(created.status == 0, "createsuperuser: \(created.output)")
         let hub = try ManagedProcess(
             name: "ngeneahub", executable: TestEnvironment.executable("ngeneahub"), arguments: ["serve"],
-            environment: [
-                "NGENEA_DATABASE_URL": database.url, "NGENEA_REDIS_URL": redis.url, "NGENEAHUB_PORT": "\(port)",
-                "NGENEAHUB_HOST": "127.0.0.1", "NGENEAHUB_CONFIG": "/dev/null",
-            ], logDirectory: logs)
+            environment: environment, logDirectory: logs)
         let hubURL = "http://127.0.0.1:\(port)"
         do {
-            let up = try await eventually { try await HTTP.get(hubURL + "/api/health/").status == 200 }
+            let up = try await eventually { try await HTTP.get(hubURL + "/api/schema/").status == 200 }
             #expect(up, "hub did not answer: \(hub.log)")
-            try await body(hubURL, redis, logs)
+            let login = try await APIClient(base: hubURL).post(
+                "/api/auth/token/", ["username": TestHub.adminUsername, "password": TestHub.adminPassword])
+            let access = try #require(login.object["access"] as? String, "login failed: \(login.text)")
+            try await body(hubURL, redis, logs, ["Authorization": "Bearer \(access)"])
         } catch {
             await hub.stop()
             await database.drop()
@@ -66,18 +76,18 @@ import Testing
     /// `make run`'s promise: a worker's node shows online in `/api/health/`; when the worker stops (SIGTERM,
     /// clean exit) the node turns offline and the site critical once its heartbeats are overdue.
     @Test func workerHeartbeatsShowInHealthAndStopGracefully() async throws {
-        try await withHub(redisIndex: 1) { hubURL, redis, logs in
+        try await withHub(redisIndex: 1) { hubURL, redis, logs, auth in
             let config = try writeWorkerConfig(in: logs, site: "london", node: "it-node-1", redisURL: redis.url)
             let worker = try ManagedProcess(
                 name: "ngenea-worker", executable: TestEnvironment.executable("ngenea-worker"),
                 arguments: ["run", "--config", config], environment: [:], logDirectory: logs)
 
             let online = try await eventually {
-                let health = try await HTTP.get(hubURL + "/api/health/").json()
+                let health = try await HTTP.get(hubURL + "/api/health/", headers: auth).json()
                 return Self.node("it-node-1", site: "london", in: health)?["online"] as? Bool == true
             }
             #expect(online, "node never came online. worker log:\n\(worker.log)")
-            let health = try await HTTP.get(hubURL + "/api/health/").json()
+            let health = try await HTTP.get(hubURL + "/api/health/", headers: auth).json()
             #expect(Self.site("london", in: health)?["health"] as? String == "ok")
             #expect(Self.node("it-node-1", site: "london", in: health)?["has_default_queue"] as? Bool == true)
             #expect((health as? [String: Any])?["overall_health"] as? String == "ok")
@@ -86,7 +96,7 @@ import Testing
             #expect(status == 0, "worker did not stop cleanly on SIGTERM:\n\(worker.log)")
 
             let offline = try await eventually(timeout: .seconds(15)) {
-                let health = try await HTTP.get(hubURL + "/api/health/").json()
+                let health = try await HTTP.get(hubURL + "/api/health/", headers: auth).json()
                 return Self.node("it-node-1", site: "london", in: health)?["online"] as? Bool == false
                     && Self.site("london", in: health)?["health"] as? String == "critical"
             }

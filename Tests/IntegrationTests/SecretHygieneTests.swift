@@ -30,6 +30,9 @@ import Testing
         #expect(!worker.log.contains(Self.secret), "the broker password appeared in the worker's log")
     }
 
+    /// At trace level, with a broker password that is refused: neither the configuration's passwords nor any
+    /// credential used with the API (passwords, tokens, client keys, wrong guesses) appears in the log or
+    /// in an error body.
     @Test func hubNeverLogsOrServesItsPasswords() async throws {
         let dir = try TestEnvironment.temporaryDirectory("secret-hub")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -39,27 +42,75 @@ import Testing
         let databaseURL = database.url.replacingOccurrences(of: "://ngenea@", with: "://ngenea:\(Self.secret)@")
         let redisURL = redis.url.replacingOccurrences(of: "redis://", with: "redis://:\(Self.secret)@")
         let port = try TestEnvironment.freePort()
+        let environment = [
+            "NGENEA_DATABASE_URL": databaseURL, "NGENEA_REDIS_URL": redisURL, "NGENEAHUB_PORT": "\(port)",
+            "NGENEAHUB_LOG_LEVEL": "trace", "NGENEAHUB_CONFIG": "/dev/null", "NGENEAHUB_PASSWORD_ITERATIONS": "1000",
+        ]
+        let adminPassword = "Adm1n-Secr3t-Pw!"
+        let created = try await runTool(
+            TestEnvironment.executable("ngeneahub"), ["createsuperuser", "--username", "admin"], environment: environment,
+            input: adminPassword + "\n")
+        #expect(created.status == 0, "\(created.output)")
+        #expect(!created.output.contains(adminPassword) && !created.output.contains(Self.secret))
         let hub = try ManagedProcess(
             name: "hub", executable: TestEnvironment.executable("ngeneahub"), arguments: ["serve"],
-            environment: [
-                "NGENEA_DATABASE_URL": databaseURL, "NGENEA_REDIS_URL": redisURL, "NGENEAHUB_PORT": "\(port)",
-                "NGENEAHUB_LOG_LEVEL": "trace", "NGENEAHUB_CONFIG": "/dev/null",
-            ], logDirectory: dir)
-        var body = ""
-        let answered = try await eventually {
-            let response = try await HTTP.get("http://127.0.0.1:\(port)/api/health/")
-            body = String(decoding: response.body, as: UTF8.self)
-            return response.status == 200
-        }
+            environment: environment, logDirectory: dir)
+        let api = APIClient(base: "http://127.0.0.1:\(port)")
+        let answered = try await eventually { try await api.get("/api/schema/").status == 200 }
         #expect(answered, "hub did not answer:\n\(hub.log)")
-        // The broker refuses the password, and health says so without repeating it.
-        let health = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
-        let hubStatus = health?["hub_status"] as? [String: Any]
+
+        var secrets = [Self.secret, adminPassword]
+        var bodies: [String] = []
+        func record(_ response: HTTP.Response) -> HTTP.Response {
+            bodies.append(response.text)
+            return response
+        }
+
+        // Failed logins, including a password typed into the username field.
+        _ = record(try await api.post("/api/auth/token/", ["username": "admin", "password": "Wr0ng-Guess-99!"]))
+        _ = record(try await api.post("/api/auth/token/", ["username": "Typed-In-Wr0ng-Box!", "password": "x"]))
+        _ = record(try await api.send("POST", "/api/auth/token/", body: Data(#"{"username": "admin", "password": "Br0ken-Js0n!"#.utf8)))
+        secrets += ["Wr0ng-Guess-99!", "Typed-In-Wr0ng-Box!", "Br0ken-Js0n!"]
+
+        // A real session: tokens, a key, a user with a password, a password change.
+        let login = record(try await api.post("/api/auth/token/", ["username": "admin", "password": adminPassword]))
+        let access = try #require(login.object["access"] as? String)
+        let refresh = try #require(login.object["refresh"] as? String)
+        secrets += [access, refresh]
+        let admin = api.bearer(access)
+        let key = try #require(record(try await admin.post("/api/auth/clientkeys/", ["name": "k"])).object["api_key"] as? String)
+        secrets.append(key)
+        _ = record(try await api.apiKey(key).get("/api/users/"))
+        _ = record(try await api.apiKey(String(key.dropLast()) + "Z").get("/api/users/"))
+        _ = record(try await api.bearer(access + "x").get("/api/users/"))
+        _ = record(try await api.post("/api/auth/token/verify/", ["type": "access", "token": access]))
+        _ = record(try await api.post("/api/auth/token/refresh/", ["refresh": refresh + "x"]))
+        _ = record(try await admin.post("/api/users/", ["username": "ivy", "password": "Ivy-Pa55word!"]))
+        _ = record(try await admin.post("/api/users/", ["username": "ivy2", "password": "weakpass"]))
+        _ = record(try await admin.patch("/api/users/ivy/", ["password": "Ivy-N3w-Pa55!"]))
+        secrets += ["Ivy-Pa55word!", "weakpass", "Ivy-N3w-Pa55!"]
+        let ivy = api.bearer(try #require(record(try await api.post("/api/auth/token/", ["username": "ivy", "password": "Ivy-N3w-Pa55!"])).object["access"] as? String))
+        _ = record(try await ivy.post("/api/users/change_password/", ["old_password": "Not-Her-0ld!", "new_password": "Ivy-Th1rd-Pa55!"]))
+        _ = record(try await ivy.post("/api/users/change_password/", ["old_password": "Ivy-N3w-Pa55!", "new_password": "Ivy-Th1rd-Pa55!"]))
+        secrets += ["Not-Her-0ld!", "Ivy-Th1rd-Pa55!"]
+
+        // Health reports the refused broker without repeating its password.
+        let health = record(try await admin.get("/api/health/"))
+        #expect(health.status == 200, "\(health.text)")
+        let hubStatus = health.object["hub_status"] as? [String: Any]
         #expect(hubStatus?["health"] as? String == "critical")
         #expect(hubStatus?["database"] as? String == "ok")
-        #expect(!body.contains(Self.secret), "the password appeared in /api/health/")
+
         _ = await hub.stop()
-        #expect(!hub.log.contains(Self.secret), "a password appeared in the hub's log")
+        let log = hub.log
+        for secret in secrets {
+            #expect(!log.contains(secret), "a secret (\(secret.prefix(4))...) appeared in the hub's log")
+            for body in bodies where body.contains(secret) {
+                // The one place a secret may be: the response that creates it for the caller.
+                #expect(body.contains("\"api_key\"") || body.contains("\"access\""), "a secret appeared in a response body: \(body.prefix(200))")
+            }
+        }
+        #expect(log.contains("POST /api/auth/token/ 401"), "the request log is missing")
         await database.drop()
     }
 }

@@ -34,15 +34,9 @@ import Testing
 
     /// Installs a one-task plugin whose program is `script`.
     func installPlugin(_ name: String, task: String, script: String, config: String, in dir: URL) async throws {
-        let folder = dir.appendingPathComponent("src-\(name)")
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("bin"), withIntermediateDirectories: true)
-        let program = folder.appendingPathComponent("bin/run").path
-        try script.write(toFile: program, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: program)
-        try #"{"name": "\#(name)", "version": "1.0.0", "tasks": [{"name": "\#(task)", "exec": "bin/run", "timeout": 120}]}"#
-            .write(to: folder.appendingPathComponent("plugin.json"), atomically: true, encoding: .utf8)
+        let folder = try writePlugin(name, in: dir.appendingPathComponent("src"), task: task, timeout: 120, script: script)
         let installed = try await runCommand(
-            TestEnvironment.executable("ngenea-worker"), ["plugins", "install", folder.path, "--config", config])
+            TestEnvironment.executable("ngenea-worker"), ["plugins", "install", folder, "--config", config])
         #expect(installed.status == 0, "\(installed.output)")
     }
 

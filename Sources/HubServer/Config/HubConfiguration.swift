@@ -12,15 +12,37 @@ import Foundation
 /// - `NGENEAHUB_DB_POOL_SIZE`: PostgreSQL connections (default 8)
 /// - `NGENEAHUB_LOG_LEVEL`: trace, debug, info, notice, warning, error, critical (default info)
 /// - `NGENEAHUB_NODE_NAME`: this replica's name in logs and locks (default the host name)
+///
+/// Authentication and abuse limits (docs/api.md):
+/// - `NGENEAHUB_ACCESS_TOKEN_LIFETIME` / `NGENEAHUB_REFRESH_TOKEN_LIFETIME`: seconds (default 3600 / 86400,
+///   the manual's 1 hour and 1 day, L18653)
+/// - `NGENEAHUB_PASSWORD_ITERATIONS`: PBKDF2-SHA256 iterations for new hashes (default 870000, Django 5.1's)
+/// - `NGENEAHUB_LOGIN_MAX_FAILURES`: failed logins from one client for one username before it is locked out
+///   (default 5); `NGENEAHUB_LOGIN_LOCKOUT`: first lockout in seconds, doubling for each further failure up
+///   to an hour (default 60); `NGENEAHUB_LOGIN_FAILURE_WINDOW`: seconds after which failures are forgotten
+///   (default 900)
+/// - `NGENEAHUB_MAX_BODY_BYTES`: the largest request body (default 1048576); larger is 413
+/// - `NGENEAHUB_TRUSTED_PROXIES`: comma-separated proxy IPs whose `X-Forwarded-For` names the client
+///   (default none: the peer address is the client)
 struct HubConfiguration: Sendable {
     var databaseURL: String
     var redisURL: String
     var host: String
     var port: Int
     var publicURL: String
+    /// `NGENEAHUB_PUBLIC_URL` when set: then it, not the request's `Host`, is the base of absolute URLs.
+    var explicitPublicURL: String?
     var databasePoolSize: Int
     var logLevel: String
     var replicaName: String
+    var accessTokenLifetime: Int
+    var refreshTokenLifetime: Int
+    var passwordIterations: Int
+    var loginMaxFailures: Int
+    var loginLockout: Int
+    var loginFailureWindow: Int
+    var maxBodyBytes: Int
+    var trustedProxies: Set<String>
 
     static let defaultPath = "/etc/ngeneahub/ngeneahub.conf"
 
@@ -59,8 +81,30 @@ struct HubConfiguration: Sendable {
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw HubConfigurationError("NGENEAHUB_LOG_LEVEL: '\(logLevel)' is not a log level")
         }
-        publicURL = values["NGENEAHUB_PUBLIC_URL"] ?? "http://\(host):\(port)"
+        explicitPublicURL = values["NGENEAHUB_PUBLIC_URL"].map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+            .flatMap { $0.isEmpty ? nil : $0 }
+        if let explicit = explicitPublicURL, !(explicit.hasPrefix("http://") || explicit.hasPrefix("https://")) {
+            throw HubConfigurationError("NGENEAHUB_PUBLIC_URL: '\(explicit)' is not an http:// or https:// URL")
+        }
+        publicURL = explicitPublicURL ?? "http://\(host):\(port)"
         replicaName = values["NGENEAHUB_NODE_NAME"] ?? ProcessInfo.processInfo.hostName
+        func number(_ key: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+            guard let text = values[key] else { return value }
+            guard let number = Int(text), range.contains(number) else {
+                throw HubConfigurationError("\(key): '\(text)' is not a number between \(range.lowerBound) and \(range.upperBound)")
+            }
+            return number
+        }
+        accessTokenLifetime = try number("NGENEAHUB_ACCESS_TOKEN_LIFETIME", default: 3600, in: 1...604_800)
+        refreshTokenLifetime = try number("NGENEAHUB_REFRESH_TOKEN_LIFETIME", default: 86_400, in: 1...31_536_000)
+        passwordIterations = try number("NGENEAHUB_PASSWORD_ITERATIONS", default: 870_000, in: 1000...10_000_000)
+        loginMaxFailures = try number("NGENEAHUB_LOGIN_MAX_FAILURES", default: 5, in: 1...1000)
+        loginLockout = try number("NGENEAHUB_LOGIN_LOCKOUT", default: 60, in: 1...86_400)
+        loginFailureWindow = try number("NGENEAHUB_LOGIN_FAILURE_WINDOW", default: 900, in: 1...604_800)
+        maxBodyBytes = try number("NGENEAHUB_MAX_BODY_BYTES", default: 1_048_576, in: 1024...1_073_741_824)
+        trustedProxies = Set(
+            (values["NGENEAHUB_TRUSTED_PROXIES"] ?? "").split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
     }
 
     /// Parses `KEY=value` lines; `#` comments, blank lines, optional `export ` and quotes.

@@ -9,13 +9,28 @@ struct HubDependencies: Sendable {
     let pool: PostgresPool
     let redis: RedisConnection
     let nodes: NodeStore
+    let auth: AuthServices
 }
 
-/// Builds the router: every route of the REST API under `/api/`, with trailing slashes accepted.
+/// Builds the router: middleware (request log, errors, body limit, authentication), then every route of
+/// the REST API under `/api/` through `APIRouter`, which records each route and checks its permission.
 func buildRouter(_ deps: HubDependencies) -> Router<HubRequestContext> {
     let router = Router(context: HubRequestContext.self)
-    router.add(middleware: ErrorMiddleware())
-    HealthController(nodes: deps.nodes, pool: deps.pool, redis: deps.redis).addRoutes(to: router)
+    let registry = RouteRegistry()
+    // The request log is outermost so that it sees the status errors were turned into.
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: ErrorMiddleware(registry: registry))
+    router.add(middleware: BodyLimitMiddleware(maxBytes: deps.configuration.maxBodyBytes))
+    router.add(middleware: AuthenticationMiddleware(authenticator: Authenticator(pool: deps.pool, tokens: deps.auth.tokens)))
+    let api = APIRouter(router: router, registry: registry)
+    let publicURL = deps.auth.publicURL
+    TokenController(auth: deps.auth).addRoutes(to: api)
+    ClientKeysController(keys: ClientKeyStore(pool: deps.pool), publicURL: publicURL).addRoutes(to: api)
+    UsersController(auth: deps.auth).addRoutes(to: api)
+    GroupsController(groups: GroupStore(pool: deps.pool), publicURL: publicURL).addRoutes(to: api)
+    PermissionsController(pool: deps.pool, publicURL: publicURL).addRoutes(to: api)
+    HealthController(nodes: deps.nodes, pool: deps.pool, redis: deps.redis).addRoutes(to: api)
+    SchemaController(registry: registry, publicURL: publicURL).addRoutes(to: api)
     return router
 }
 

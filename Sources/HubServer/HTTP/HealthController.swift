@@ -6,13 +6,16 @@ import RedisQueue
 import Shared
 
 /// `GET /api/health/`: the hub's view of itself and of every site's workers (manual L18680-18715).
+/// Needs `view_health` (manual L20137-20141: "Can view health endpoint", id 1).
 struct HealthController: Sendable {
     let nodes: NodeStore
     let pool: PostgresPool
     let redis: RedisConnection
 
-    func addRoutes(to router: Router<HubRequestContext>) {
-        router.get("api/health") { _, _ in try await report() }
+    func addRoutes(to api: APIRouter) {
+        api.get("/api/health/", access: .permission("view_health"), tag: "health", summary: "Health of the hub and of every site's nodes.") {
+            _, _ in try await report()
+        }
     }
 
     func report() async throws -> HealthReport {
