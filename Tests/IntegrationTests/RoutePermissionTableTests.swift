@@ -40,6 +40,10 @@ import Testing
         "GET /api/permissions/{id}/": .protected(member: true),
         "GET /api/my-permissions/": .protected(member: true),
         "GET /api/health/": .protected(member: true),
+        "GET /api/nodes/": .protected(member: true),
+        "GET /api/nodes/{id}/": .protected(member: true),
+        "PATCH /api/nodes/{id}/": .protected(member: false),
+        "DELETE /api/nodes/{id}/": .protected(member: false),
         "GET /api/schema/": .public,
         "GET /api/docs/": .public,
     ]

@@ -70,7 +70,7 @@ import Testing
         #expect(result.timedOut)
         #expect(result.termination == .signalled(SIGKILL))
         #expect(result.output.logs == ["started"])
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now - started < .seconds(15))
         let children = fixtures.pids(in: pids)
         #expect(children.count == 2)
         for pid in children { #expect(PluginFixtures.isGone(pid), "child \(pid) survived") }
@@ -85,7 +85,7 @@ import Testing
         let started = ContinuousClock.now
         let result = try await run("sleep 1000 & echo $! > \(pids)\nexit 0\n", fixtures: fixtures)
         #expect(result.termination == .exited(0))
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(15), "the leftover child must not hold the run until its 20 s timeout")
         for pid in fixtures.pids(in: pids) { #expect(PluginFixtures.isGone(pid)) }
     }
 

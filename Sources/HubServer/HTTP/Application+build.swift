@@ -30,6 +30,7 @@ func buildRouter(_ deps: HubDependencies) -> Router<HubRequestContext> {
     GroupsController(groups: GroupStore(pool: deps.pool), publicURL: publicURL).addRoutes(to: api)
     PermissionsController(pool: deps.pool, publicURL: publicURL).addRoutes(to: api)
     HealthController(nodes: deps.nodes, pool: deps.pool, redis: deps.redis).addRoutes(to: api)
+    NodesController(nodes: deps.nodes, publicURL: publicURL).addRoutes(to: api)
     SchemaController(registry: registry, publicURL: publicURL).addRoutes(to: api)
     return router
 }
