@@ -46,13 +46,17 @@ import Testing
             environment: [:], logDirectory: logs)
     }
 
-    /// Reads the stdin envelope and reports every input path processed after sleeping `seconds`.
-    static func sleepyScript(seconds: Int) -> String {
+    /// Reads the stdin envelope and reports every input path processed after sleeping `seconds`; while the
+    /// file `hold` exists it keeps sleeping, so a worker the test means to kill can never finish first
+    /// (however slow the machine is between "started" and the kill).
+    static func sleepyScript(seconds: Int, hold: String) -> String {
         """
         #!/usr/bin/env python3
-        import json, sys, time
+        import json, os, sys, time
         envelope = json.load(sys.stdin)
         time.sleep(\(seconds))
+        while os.path.exists("\(hold)"):
+            time.sleep(0.2)
         for item in envelope["paths"]:
             print(json.dumps({"add": {"state": "processed", "path": item["path"]}}), flush=True)
         """
@@ -65,7 +69,10 @@ import Testing
         let plugins = dir.appendingPathComponent("plugins").path
         let configA = try writeConfig(dir, name: "node-a", redisURL: redis.url, pluginsDir: plugins)
         let configB = try writeConfig(dir, name: "node-b", redisURL: redis.url, pluginsDir: plugins)
-        try await installPlugin("sleepy", task: "dynamo.custom.sleepy", script: Self.sleepyScript(seconds: 3), config: configA, in: dir)
+        let hold = dir.appendingPathComponent("hold").path
+        FileManager.default.createFile(atPath: hold, contents: Data())
+        try await installPlugin(
+            "sleepy", task: "dynamo.custom.sleepy", script: Self.sleepyScript(seconds: 1, hold: hold), config: configA, in: dir)
 
         let connection = RedisConnection(configuration: redis.configuration)
         let reader = try await ResultsReader(connection: connection)
@@ -91,6 +98,7 @@ import Testing
         #expect(!startedOnA.isEmpty, "worker A never started a task:\n\(workerA.log)")
         _ = await workerA.stop(signal: SIGKILL)
         let killedAt = ContinuousClock.now
+        try FileManager.default.removeItem(atPath: hold)
 
         // Worker B picks up everything, including A's interrupted tasks once their lease (5 s) expires.
         let workerB = try startWorker("node-b", config: configB, logs: dir)
