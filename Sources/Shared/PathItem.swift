@@ -13,10 +13,13 @@ public struct PathItem: Sendable, Hashable, Codable {
     public var message: [String]?
     /// Extra per-file metadata from discovery (`extra_fields` of snapdiff: inode, generation, ...).
     public var additionalMetadata: JSONValue?
+    /// What discovery found at the path: `file`, `directory` or `symlink` (the rule types, L10336).
+    /// Nil for paths given by the user and not yet discovered.
+    public var type: String?
 
     public init(
         path: String, size: Int64? = nil, state: String? = nil, source: String? = nil, message: [String]? = nil,
-        additionalMetadata: JSONValue? = nil
+        additionalMetadata: JSONValue? = nil, type: String? = nil
     ) {
         self.path = path
         self.size = size
@@ -24,11 +27,13 @@ public struct PathItem: Sendable, Hashable, Codable {
         self.source = source
         self.message = message
         self.additionalMetadata = additionalMetadata
+        self.type = type
     }
 
     enum CodingKeys: String, CodingKey {
         case path, size, state, source, message
         case additionalMetadata = "additional_metadata"
+        case type
     }
 
     public init(from decoder: any Decoder) throws {
@@ -39,6 +44,7 @@ public struct PathItem: Sendable, Hashable, Codable {
         source = try c.decodeIfPresent(String.self, forKey: .source)
         message = try c.decodeMessages(forKey: .message)
         additionalMetadata = try c.decodeIfPresent(JSONValue.self, forKey: .additionalMetadata)
+        type = try c.decodeIfPresent(String.self, forKey: .type)
     }
 }
 

@@ -81,6 +81,9 @@ public struct Heartbeat: Sendable, Hashable, Codable {
     public var queues: [Queue]
     /// `dynamo.custom.*` task names the worker's plugins provide.
     public var pluginTasks: [String]
+    /// The node's GPFS filesystems, name -> mount point (from `mmlsfs all -Y`), so that the hub can carry a
+    /// path to another site that mounts the same filesystem elsewhere. Nil when the node could not list them.
+    public var filesystems: [String: String]?
     public var sent: Date
     /// When the worker process started (a change means it restarted).
     public var started: Date
@@ -89,7 +92,7 @@ public struct Heartbeat: Sendable, Hashable, Codable {
 
     public init(
         node: String, site: String, softwareVersion: String, queues: [Queue], pluginTasks: [String] = [],
-        sent: Date, started: Date, ttl: Int, version: Int = WireVersion.current
+        filesystems: [String: String]? = nil, sent: Date, started: Date, ttl: Int, version: Int = WireVersion.current
     ) {
         self.version = version
         self.node = node
@@ -97,6 +100,7 @@ public struct Heartbeat: Sendable, Hashable, Codable {
         self.softwareVersion = softwareVersion
         self.queues = queues
         self.pluginTasks = pluginTasks
+        self.filesystems = filesystems
         self.sent = sent
         self.started = started
         self.ttl = ttl
@@ -108,6 +112,7 @@ public struct Heartbeat: Sendable, Hashable, Codable {
         case softwareVersion = "software_version"
         case queues
         case pluginTasks = "plugin_tasks"
+        case filesystems
         case sent, started, ttl
     }
 }

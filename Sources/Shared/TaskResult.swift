@@ -84,11 +84,15 @@ public struct TaskResult: Sendable, Hashable, Codable {
     public var error: String?
     /// The node that ran the task.
     public var node: String?
+    /// Discovery only: directories whose contents the hub should discover with child tasks of the same
+    /// discovery (recursive_navigate spawns one per non-empty directory, L12196). The items found so far are
+    /// in `paths`, each with its `type`.
+    public var discover: [String]?
 
     public init(
         taskID: String, attempt: Int, jobID: Int, paths: [PathItem], status: TaskStatus,
         willSpawnChildren: Bool? = nil, logs: [String]? = nil, error: String? = nil, node: String? = nil,
-        version: Int = WireVersion.current
+        discover: [String]? = nil, version: Int = WireVersion.current
     ) {
         self.version = version
         self.taskID = taskID
@@ -100,6 +104,7 @@ public struct TaskResult: Sendable, Hashable, Codable {
         self.logs = logs
         self.error = error
         self.node = node
+        self.discover = discover
     }
 
     enum CodingKeys: String, CodingKey {
@@ -109,6 +114,6 @@ public struct TaskResult: Sendable, Hashable, Codable {
         case jobID = "jobid"
         case paths, status
         case willSpawnChildren = "will_spawn_children"
-        case logs, error, node
+        case logs, error, node, discover
     }
 }
