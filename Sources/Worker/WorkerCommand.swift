@@ -67,6 +67,8 @@ extension WorkerCommand {
             let publishConnection = RedisConnection(configuration: redis, logger: logger)
             let publisher = ResultPublisher(connection: publishConnection, logger: logger)
             let tasks = TaskTable.forWorker(configuration, logger: logger)
+            let filesystems = await FilesystemProbe.mounts(
+                tools: ToolSettings(commands: configuration.commands, extraArguments: configuration.extraArguments), logger: logger)
 
             let live = LiveConfiguration(configuration)
             let serviceLogger = logger
@@ -76,7 +78,8 @@ extension WorkerCommand {
             let (reloads, reloadContinuation) = AsyncStream.makeStream(of: [WorkerConfiguration.FunctionPool].self)
             let services: [any Service] = [
                 HeartbeatService(
-                    live: live, publisher: publisher, pluginTasks: tasks.pluginTaskNames, processStarted: processStarted, logger: logger),
+                    live: live, publisher: publisher, pluginTasks: tasks.pluginTaskNames, filesystems: filesystems,
+                    processStarted: processStarted, logger: logger),
                 PoolsService(
                     initial: configuration.pools, reloads: reloads,
                     makePool: { pool in

@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// Bounds on one plugin run, so that a runaway program cannot exhaust the worker.
+/// Bounds on one plugin (or tool) run, so that a runaway program cannot exhaust the worker.
 struct PluginLimits: Sendable {
     /// Stdout beyond this kills the program and fails the task.
     var maxOutputBytes = 64 << 20
@@ -44,40 +44,83 @@ enum PluginProcess {
         executable: String, environment: [String: String], input: [UInt8], timeout: Duration,
         limits: PluginLimits = PluginLimits()
     ) async throws -> PluginRunResult {
-        let child = try await spawn(executable: executable, environment: environment)
+        let (exit, output) = try await ChildProcess.run(
+            executable: executable, arguments: [], environment: environment, input: input, timeout: timeout,
+            limits: limits, sink: { PluginOutputParser() })
+        return PluginRunResult(
+            termination: exit.termination, timedOut: exit.timedOut, cancelled: exit.cancelled,
+            outputTooLarge: exit.outputTooLarge, output: output, stderr: exit.stderr, stderrTruncated: exit.stderrTruncated)
+    }
+}
+
+/// Consumes a child's stdout as it arrives, in chunks that may split lines anywhere.
+protocol ProcessOutputSink: SendableMetatype {
+    associatedtype Output: Sendable
+    mutating func feed<Bytes: Collection<UInt8>>(_ bytes: Bytes)
+    /// End of stdout (a last line may lack its newline).
+    mutating func finish()
+    var output: Output { get }
+}
+
+extension PluginOutputParser: ProcessOutputSink {}
+
+/// How a child run ended, apart from what its stdout sink made of the output.
+struct ProcessExit: Sendable {
+    /// Nil when the program did not exit even after SIGKILL.
+    var termination: PluginRunResult.Termination?
+    var timedOut = false
+    var cancelled = false
+    var outputTooLarge = false
+    /// The end of stderr (at most `stderrTailBytes`).
+    var stderr = ""
+    var stderrTruncated = false
+}
+
+/// Runs a program (plugins, the Ngenea and GPFS tools) as the leader of its own process group, with an
+/// argv array (never a shell), on a dedicated thread.
+enum ChildProcess {
+    /// Runs `executable arguments...` as `PluginProcess.run` does, feeding stdout to a sink made by `sink`
+    /// on the run's thread.
+    /// - Throws: `PluginSpawnError` when it cannot start, `CancellationError` when cancelled.
+    static func run<Sink: ProcessOutputSink>(
+        executable: String, arguments: [String], environment: [String: String], input: [UInt8], timeout: Duration,
+        limits: PluginLimits, sink: @escaping @Sendable () -> Sink
+    ) async throws -> (ProcessExit, Sink.Output) {
+        let child = try await spawn(executable: executable, arguments: arguments, environment: environment)
         let cancellation = CancellationFlag()
         let deadline = ContinuousClock.now + timeout
         let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<PluginRunResult, Never>) in
+            await withCheckedContinuation { (continuation: CheckedContinuation<(ProcessExit, Sink.Output), Never>) in
                 let thread = Thread {
-                    var loop = PluginIOLoop(
-                        child: child, input: input, deadline: deadline, limits: limits, cancellation: cancellation)
+                    var loop = ChildIOLoop(
+                        child: child, input: input, deadline: deadline, limits: limits, cancellation: cancellation,
+                        sink: sink())
                     let result = loop.run()
                     continuation.resume(returning: result)
                     // A process that ignored SIGKILL (stuck in the kernel) is reaped whenever it finally exits.
-                    if result.termination == nil { loop.reap() }
+                    if result.0.termination == nil { loop.reap() }
                 }
-                thread.name = "plugin-\(child.pid)"
+                thread.name = "child-\(child.pid)"
                 thread.start()
             }
         } onCancel: {
             cancellation.cancel()
         }
-        if result.cancelled { throw CancellationError() }
+        if result.0.cancelled { throw CancellationError() }
         return result
     }
 }
 
-extension PluginProcess {
+extension ChildProcess {
     /// Starts the program, retrying briefly on ETXTBSY: exec fails while any process holds the file open
     /// for writing, which includes a process another thread is forking at the moment the file is written
     /// (or a plugin program replaced while it runs).
-    private static func spawn(executable: String, environment: [String: String]) async throws -> PluginChild {
+    private static func spawn(executable: String, arguments: [String], environment: [String: String]) async throws -> PluginChild {
         var attempt = 0
         while true {
             try Task.checkCancellation()
             do {
-                return try PluginChild.spawn(executable: executable, environment: environment)
+                return try PluginChild.spawn(executable: executable, arguments: arguments, environment: environment)
             } catch {
                 guard (error as? PluginSpawnError)?.code == ETXTBSY, attempt < 5 else { throw error }
                 attempt += 1
@@ -94,10 +137,10 @@ final class CancellationFlag: Sendable {
     var isCancelled: Bool { flag.load(ordering: .relaxed) }
 }
 
-/// One run's poll loop: feeds stdin, reads stdout (parsed as it comes) and stderr (its tail), watches for
+/// One run's poll loop: feeds stdin, reads stdout (fed to the sink as it comes) and stderr (its tail), watches for
 /// the exit without reaping until the process group has been killed (a reaped pid could be reused, and
 /// `kill(-pgid)` would then hit a stranger), and enforces the deadline and the output bound.
-private struct PluginIOLoop {
+private struct ChildIOLoop<Sink: ProcessOutputSink> {
     let child: PluginChild
     let input: [UInt8]
     let deadline: ContinuousClock.Instant
@@ -108,16 +151,20 @@ private struct PluginIOLoop {
     private var stdout: Int32
     private var stderr: Int32
     private var written = 0
-    private var parser = PluginOutputParser()
+    private var parser: Sink
     private var outputBytes = 0
     private var stderrBuffer: [UInt8] = []
-    private var result = PluginRunResult()
+    private var result = ProcessExit()
     private var killedAt: ContinuousClock.Instant?
     private var exitedAt: ContinuousClock.Instant?
     private var buffer = [UInt8](repeating: 0, count: 64 << 10)
 
-    init(child: PluginChild, input: [UInt8], deadline: ContinuousClock.Instant, limits: PluginLimits, cancellation: CancellationFlag) {
+    init(
+        child: PluginChild, input: [UInt8], deadline: ContinuousClock.Instant, limits: PluginLimits,
+        cancellation: CancellationFlag, sink: Sink
+    ) {
         self.child = child
+        self.parser = sink
         self.input = input
         self.deadline = deadline
         self.limits = limits
@@ -128,7 +175,7 @@ private struct PluginIOLoop {
         if input.isEmpty { Self.close(&stdin) }
     }
 
-    mutating func run() -> PluginRunResult {
+    mutating func run() -> (ProcessExit, Sink.Output) {
         var idleWait: UInt32 = 500  // microseconds, doubled up to 50 ms while only the exit is awaited
         while true {
             let now = ContinuousClock.now
@@ -174,14 +221,13 @@ private struct PluginIOLoop {
             checkExit()
         }
         parser.finish()
-        result.output = parser.output
         let tail = stderrBuffer.suffix(limits.stderrTailBytes)
         result.stderrTruncated = result.stderrTruncated || tail.count < stderrBuffer.count
         result.stderr = String(decoding: tail, as: UTF8.self)
         Self.close(&stdin)
         Self.close(&stdout)
         Self.close(&stderr)
-        return result
+        return (result, parser.output)
     }
 
     /// Blocks until the process exits, then reaps it (after a run that gave up waiting).

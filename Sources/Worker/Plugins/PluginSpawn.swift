@@ -8,11 +8,11 @@ struct PluginChild: Sendable {
     var stdout: Int32
     var stderr: Int32
 
-    /// Starts `executable` with `environment`, as the leader of a new process group (so a timeout can kill
-    /// everything it started with one `kill(-pid)`), with default signal dispositions and an empty signal
-    /// mask, and no inherited descriptor but its three pipes. An argv array, never a shell.
+    /// Starts `executable` with `arguments` and `environment`, as the leader of a new process group (so a
+    /// timeout can kill everything it started with one `kill(-pid)`), with default signal dispositions and
+    /// an empty signal mask, and no inherited descriptor but its three pipes. An argv array, never a shell.
     /// - Throws: `PluginSpawnError` with the C library's reason.
-    static func spawn(executable: String, environment: [String: String]) throws -> PluginChild {
+    static func spawn(executable: String, arguments: [String] = [], environment: [String: String]) throws -> PluginChild {
         PosixExtras.ignoreBrokenPipes()
         var pipes: [[Int32]] = []
         func closeAll() { for pipe in pipes { for fd in pipe { close(fd) } } }
@@ -51,7 +51,7 @@ struct PluginChild: Sendable {
         posix_spawnattr_setsigmask(&attributes, &mask)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
-        let argv = CStringArray([executable])
+        let argv = CStringArray([executable] + arguments)
         let envp = CStringArray(environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
         var pid: pid_t = 0
         let status = posix_spawn(&pid, executable, &actions, &attributes, argv.pointers, envp.pointers)

@@ -5,12 +5,13 @@ extension TaskTable {
     /// loaded once at start (the manual restarts the worker after installing, L9056). A broken plugin is
     /// logged and left out, and its tasks fail with a clear reason; the worker still starts.
     static func forWorker(_ configuration: WorkerConfiguration, logger: Logger) -> TaskTable {
-        guard configuration.enablePlugins else { return builtIn() }
+        let tools = ToolSettings(commands: configuration.commands, extraArguments: configuration.extraArguments)
+        guard configuration.enablePlugins else { return builtIn(tools: tools) }
         let loaded = PluginDirectory(path: configuration.pluginsDir).loadInstalled()
         for problem in loaded.problems { logger.error("plugin not loaded: \(problem)") }
         let names = loaded.plugins.map { "\($0.name) \($0.manifest.version)" }
         logger.info("plugins from \(configuration.pluginsDir): \(names.isEmpty ? "none installed" : names.joined(separator: ", "))")
-        return builtIn().including(plugins: loaded.plugins, logger: logger)
+        return builtIn(tools: tools).including(plugins: loaded.plugins, logger: logger)
     }
 }
 

@@ -33,7 +33,8 @@ struct TaskRunner: Sendable {
                 let outcome = try await task.run(envelope, started: started)
                 result = TaskResult(
                     taskID: envelope.taskID, attempt: attempt, jobID: envelope.jobID, paths: outcome.passedOn,
-                    status: outcome.status, logs: outcome.logs.isEmpty ? nil : outcome.logs, node: node)
+                    status: outcome.status, logs: outcome.logs.isEmpty ? nil : outcome.logs, node: node,
+                    discover: outcome.discover)
             } else {
                 result = Self.failed(envelope, attempt: attempt, started: started, node: node, reason: "unknown task '\(envelope.task)' on this worker")
             }

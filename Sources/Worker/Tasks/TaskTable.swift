@@ -6,9 +6,23 @@ import Shared
 struct TaskOutcome: Sendable {
     var status: TaskStatus
     var logs: [String] = []
+    /// The result's `paths` when the task sets them itself (discovery: the items it found); nil means
+    /// the processed and skipped files.
+    var explicitPassedOn: [PathItem]?
+    /// Discovery only: directories the hub discovers with child tasks (the result's `discover`).
+    var discover: [String]?
 
-    /// The files the next step of the chain receives: processed and skipped ones (manual L9221-9231).
+    init(status: TaskStatus, logs: [String] = [], explicitPassedOn: [PathItem]? = nil, discover: [String]? = nil) {
+        self.status = status
+        self.logs = logs
+        self.explicitPassedOn = explicitPassedOn
+        self.discover = discover
+    }
+
+    /// The files the next step of the chain receives: processed and skipped ones (manual L9221-9231),
+    /// unless the task chose them.
     var passedOn: [PathItem] {
+        if let explicitPassedOn { return explicitPassedOn }
         let byPath = Dictionary(status.inputPaths.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         return [FileState.processed, .skipped].flatMap { status.files(in: $0) }.map { detail in
             byPath[detail.path] ?? PathItem(path: detail.path, size: detail.size)
@@ -30,8 +44,8 @@ protocol WorkerTask: Sendable {
     func run(_ envelope: TaskEnvelope, started: Date) async throws -> TaskOutcome
 }
 
-/// The tasks this worker runs, by name. The workflow issue adds the data-moving tasks; installed plugins
-/// add `dynamo.custom.*` tasks when `enable_plugins` is on.
+/// The tasks this worker runs, by name: the built-in `dynamo.tasks.*` (docs/tasks.md) and, when
+/// `enable_plugins` is on, the installed plugins' `dynamo.custom.*` tasks.
 struct TaskTable: Sendable {
     private var tasks: [String: any WorkerTask]
     /// Why a `dynamo.custom.*` task that no plugin provides cannot run (a clearer failure than "unknown").
@@ -44,9 +58,9 @@ struct TaskTable: Sendable {
 
     static let pluginsDisabled = "plugins are disabled on this worker (enable_plugins = false)"
 
-    /// The built-in tasks.
-    static func builtIn() -> TaskTable {
-        TaskTable(tasks: [NoopTask.name: NoopTask()])
+    /// The built-in tasks; the data-moving ones run the tools as `tools` says (docs/tasks.md).
+    static func builtIn(tools: ToolSettings = ToolSettings()) -> TaskTable {
+        TaskTable(tasks: BuiltInTasks.all(tools: tools))
     }
 
     /// This table plus the plugins' tasks (built-in names win: a plugin cannot replace one, and plugin
