@@ -86,12 +86,16 @@ extension NgeneaHub {
                     window: configuration.loginFailureWindow),
                 trustedProxies: configuration.trustedProxies,
                 publicURL: PublicURL(configured: configuration.explicitPublicURL, fallback: configuration.publicURL))
+            let engine = WorkflowEngine(pool: pool, redis: redis, logger: logger)
+            try await engine.workflows.seedDefaults(logger: logger)
             let deps = HubDependencies(
-                configuration: configuration, pool: pool, redis: redis, nodes: NodeStore(pool: pool), auth: auth)
+                configuration: configuration, pool: pool, redis: redis, nodes: NodeStore(pool: pool), auth: auth,
+                engine: engine)
             let consumer = "\(configuration.replicaName):\(getpid())"
             let services: [any Service] = [
                 buildApplication(deps, logger: logger),
-                ResultConsumerService(redis: redisConfig, consumer: consumer, nodes: deps.nodes, logger: logger),
+                ResultConsumerService(redis: redisConfig, consumer: consumer, nodes: deps.nodes, engine: engine, logger: logger),
+                DispatchSweepService(engine: engine),
             ]
             var groupConfiguration = ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -10,6 +10,7 @@ struct HubDependencies: Sendable {
     let redis: RedisConnection
     let nodes: NodeStore
     let auth: AuthServices
+    let engine: WorkflowEngine
 }
 
 /// Builds the router: middleware (request log, errors, body limit, authentication), then every route of
@@ -31,6 +32,9 @@ func buildRouter(_ deps: HubDependencies) -> Router<HubRequestContext> {
     PermissionsController(pool: deps.pool, publicURL: publicURL).addRoutes(to: api)
     HealthController(nodes: deps.nodes, pool: deps.pool, redis: deps.redis).addRoutes(to: api)
     NodesController(nodes: deps.nodes, publicURL: publicURL).addRoutes(to: api)
+    WorkflowsController(workflows: deps.engine.workflows, publicURL: publicURL).addRoutes(to: api)
+    JobsController(engine: deps.engine, jobs: JobQueries(pool: deps.pool), publicURL: publicURL).addRoutes(to: api)
+    TasksController(pool: deps.pool, publicURL: publicURL).addRoutes(to: api)
     SchemaController(registry: registry, publicURL: publicURL).addRoutes(to: api)
     return router
 }

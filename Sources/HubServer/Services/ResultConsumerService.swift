@@ -15,23 +15,20 @@ struct ResultConsumerService: Service, CustomStringConvertible {
     let redis: RedisConfiguration
     let consumer: String
     let nodes: NodeStore
+    let engine: WorkflowEngine
     let logger: Logger
 
     func run() async throws {
         let connection = RedisConnection(configuration: redis, logger: logger)
         let stream = ReliableQueue.results(
-            connection: connection, options: .init(group: RedisKeys.hubGroup, lease: .seconds(30), maxDeliveries: 10),
+            connection: connection, options: .init(group: RedisKeys.hubGroup, lease: .seconds(15), maxDeliveries: 10),
             logger: logger)
         var backoff = RetryBackoff()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let claimed = try await stream.claim(consumer: consumer, count: 256, block: .seconds(1))
                 backoff.reset()
-                var done: [String] = []
-                for delivery in claimed.deliveries {
-                    await apply(delivery)
-                    done.append(delivery.id)
-                }
+                let done = await apply(claimed.deliveries)
                 for dead in claimed.deadLetters {
                     logger.error("results entry \(dead.id) could not be applied after \(dead.deliveryCount) deliveries; dropped")
                 }
@@ -46,31 +43,48 @@ struct ResultConsumerService: Service, CustomStringConvertible {
         await connection.close()
     }
 
-    /// Applies one message. A malformed message is logged and dropped (acked): retrying cannot fix it.
-    private func apply(_ delivery: Delivery) async {
-        let message: HubMessage
-        do {
-            message = try WireCoding.decode(HubMessage.self, from: delivery.payload)
-        } catch {
-            logger.error("dropping malformed results entry \(delivery.id): \(error)")
-            return
-        }
-        var backoff = RetryBackoff()
-        while !Task.isCancelled {
+    /// Applies a claimed batch and returns the ids to ack. Engine messages go in one transaction (one commit
+    /// for hundreds of results); if that fails, each is tried alone, so that one message that cannot be
+    /// applied does not hold back the others (it stays pending and is dead-lettered after its deliveries).
+    private func apply(_ deliveries: [Delivery]) async -> [String] {
+        var done: [String] = []
+        var engineMessages: [(id: String, message: HubMessage)] = []
+        for delivery in deliveries {
+            let message: HubMessage
             do {
-                switch message {
-                case .heartbeat(let beat):
-                    try await nodes.record(beat)
-                case .started, .progress, .result, .subDAG:
-                    // The workflow engine applies these; until it lands they are only logged.
-                    logger.debug("received \(message.kind.rawValue) message \(delivery.id)")
-                }
-                return
+                message = try WireCoding.decode(HubMessage.self, from: delivery.payload)
             } catch {
-                let delay = backoff.next()
-                logger.warning("cannot apply \(message.kind.rawValue) message \(delivery.id), retrying in \(delay): \(error)")
-                try? await Task.sleep(for: delay)
+                // Retrying cannot fix it: drop it (ack) loudly.
+                logger.error("dropping malformed results entry \(delivery.id): \(error)")
+                done.append(delivery.id)
+                continue
+            }
+            if case .heartbeat(let beat) = message {
+                do {
+                    try await nodes.record(beat)
+                    done.append(delivery.id)
+                } catch {
+                    logger.warning("cannot record heartbeat of \(beat.node): \(error)")
+                }
+            } else {
+                engineMessages.append((delivery.id, message))
             }
         }
+        guard !engineMessages.isEmpty else { return done }
+        do {
+            try await engine.apply(engineMessages.map(\.message))
+            return done + engineMessages.map(\.id)
+        } catch {
+            logger.warning("applying \(engineMessages.count) results together failed (\(error)); applying them one by one")
+        }
+        for (id, message) in engineMessages {
+            do {
+                try await engine.apply([message])
+                done.append(id)
+            } catch {
+                logger.error("cannot apply \(message.kind.rawValue) message \(id) (it will be retried): \(error)")
+            }
+        }
+        return done
     }
 }

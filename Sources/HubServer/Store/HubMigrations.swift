@@ -145,5 +145,112 @@ enum HubMigrations {
                 );
                 CREATE INDEX auth_login_failure_last ON auth_login_failure (last_failure);
                 """),
+        Migration(
+            version: 3, name: "workflows, jobs, tasks and per-file outcomes",
+            sql: """
+                -- The node's filesystems (name -> mount point) from its heartbeat.
+                ALTER TABLE nodes ADD COLUMN filesystems jsonb;
+                -- Batching limits per site (manual L11337-11345: 40 files or 1 GB, whichever comes first).
+                ALTER TABLE sites ADD COLUMN file_batch_size integer NOT NULL DEFAULT 40 CHECK (file_batch_size > 0),
+                                  ADD COLUMN file_batch_gb double precision NOT NULL DEFAULT 1 CHECK (file_batch_gb > 0);
+                -- Workflow definitions as HubCore's WorkflowDefinition JSON; defaults are seeded at start.
+                CREATE TABLE workflows (
+                    id          bigserial PRIMARY KEY,
+                    name        text NOT NULL UNIQUE,
+                    definition  jsonb NOT NULL,
+                    created     timestamptz NOT NULL DEFAULT now(),
+                    modified    timestamptz NOT NULL DEFAULT now()
+                );
+                -- Default workflows already seeded once: a default an administrator deleted stays deleted.
+                CREATE TABLE workflows_seeded (name text PRIMARY KEY);
+                CREATE TABLE jobs (
+                    id              bigserial PRIMARY KEY,
+                    workflow_id     bigint REFERENCES workflows(id) ON DELETE SET NULL,
+                    workflow_name   text NOT NULL,
+                    site            text NOT NULL,
+                    queue           text NOT NULL,
+                    owner_id        bigint REFERENCES auth_user(id) ON DELETE SET NULL,
+                    -- Started by the hub itself (schedules, policies, settings) rather than a user.
+                    system          boolean NOT NULL DEFAULT false,
+                    state           text NOT NULL DEFAULT 'PENDING',
+                    discovery       text,
+                    paths           jsonb NOT NULL,
+                    fields          jsonb NOT NULL DEFAULT '{}',
+                    -- The submission as given, for resubmit.
+                    request         jsonb NOT NULL,
+                    friendly_name   text NOT NULL DEFAULT '',
+                    -- Counters kept in the same transaction as the task changes, so that job state never
+                    -- needs a scan of its tasks: tasks not yet final, tasks that ended FAILURE, failed files.
+                    open_tasks      integer NOT NULL DEFAULT 0 CHECK (open_tasks >= 0),
+                    total_tasks     integer NOT NULL DEFAULT 0,
+                    failed_tasks    integer NOT NULL DEFAULT 0,
+                    failed_files    bigint NOT NULL DEFAULT 0,
+                    -- Files handed to the workflow's rules (discovered items or the submitted paths).
+                    numfiles        bigint NOT NULL DEFAULT 0,
+                    created         timestamptz NOT NULL DEFAULT now(),
+                    started         timestamptz,
+                    completed       timestamptz,
+                    modified        timestamptz NOT NULL DEFAULT now()
+                );
+                CREATE INDEX jobs_state ON jobs (state);
+                CREATE INDEX jobs_created ON jobs (created DESC);
+                -- One row per workflow run inside a job (a submission with `job` adds a run to that job):
+                -- the resolved rules the engine follows, kept so that a restarted hub resumes the job.
+                CREATE TABLE job_runs (
+                    id             bigserial PRIMARY KEY,
+                    job_id         bigint NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                    workflow_name  text NOT NULL,
+                    site           text NOT NULL,
+                    resolved       jsonb NOT NULL,
+                    created        timestamptz NOT NULL DEFAULT now()
+                );
+                CREATE INDEX job_runs_job ON job_runs (job_id);
+                -- `id` is the API's task id; `task_id` the id on the wire (a UUID, as Celery's task ids).
+                CREATE TABLE tasks (
+                    id           bigserial PRIMARY KEY,
+                    task_id      text NOT NULL UNIQUE,
+                    job_id       bigint NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                    run_id       bigint NOT NULL REFERENCES job_runs(id) ON DELETE CASCADE,
+                    name         text NOT NULL,
+                    kind         text NOT NULL CHECK (kind IN ('discovery', 'step')),
+                    rule_index   integer,
+                    step_index   integer,
+                    parent_id    bigint,
+                    site         text NOT NULL,
+                    queue        text NOT NULL,
+                    kwargs       jsonb NOT NULL DEFAULT '{}',
+                    input        jsonb NOT NULL,
+                    input_total  integer NOT NULL,
+                    state        text NOT NULL DEFAULT 'PENDING',
+                    -- The delivery attempt whose result may commit (attempt fencing, DESIGN section 3).
+                    attempt      integer NOT NULL DEFAULT 1,
+                    -- Outbox: a PENDING task is put on its queue after the transaction that created it
+                    -- commits; a dispatcher that died between the two is covered by the claim's expiry.
+                    dispatched   boolean NOT NULL DEFAULT false,
+                    dispatch_claim timestamptz,
+                    entry_id     text,
+                    summary      jsonb,
+                    error        text,
+                    node         text,
+                    logs         jsonb,
+                    created      timestamptz NOT NULL DEFAULT now(),
+                    started      timestamptz,
+                    finished     timestamptz
+                );
+                CREATE INDEX tasks_job ON tasks (job_id, id);
+                CREATE INDEX tasks_undispatched ON tasks (id) WHERE state = 'PENDING' AND NOT dispatched;
+                -- Each task's per-file outcomes (for discovery tasks: the items found).
+                CREATE TABLE task_files (
+                    task_id  bigint NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+                    job_id   bigint NOT NULL,
+                    step     boolean NOT NULL,
+                    path     text NOT NULL,
+                    state    text NOT NULL,
+                    size     bigint,
+                    message  text,
+                    PRIMARY KEY (task_id, path)
+                );
+                CREATE INDEX task_files_job ON task_files (job_id, path) WHERE step;
+                """),
     ]
 }

@@ -24,17 +24,19 @@ struct NodeStore: Sendable {
             try conn.execute(
                 """
                 INSERT INTO nodes (site_id, name, software_version, queues, plugin_tasks, last_heartbeat,
-                                   heartbeat_ttl, process_started)
-                VALUES ($1, $2, $3, $4::jsonb, $5::text[], $6, $7, $8)
+                                   heartbeat_ttl, process_started, filesystems)
+                VALUES ($1, $2, $3, $4::jsonb, $5::text[], $6, $7, $8, $9::jsonb)
                 ON CONFLICT (site_id, name) DO UPDATE SET
                     software_version = EXCLUDED.software_version, queues = EXCLUDED.queues,
                     plugin_tasks = EXCLUDED.plugin_tasks, last_heartbeat = EXCLUDED.last_heartbeat,
-                    heartbeat_ttl = EXCLUDED.heartbeat_ttl, process_started = EXCLUDED.process_started
+                    heartbeat_ttl = EXCLUDED.heartbeat_ttl, process_started = EXCLUDED.process_started,
+                    filesystems = COALESCE(EXCLUDED.filesystems, nodes.filesystems)
                 WHERE nodes.last_heartbeat <= EXCLUDED.last_heartbeat
                 """,
                 [
                     .int64(siteID), .string(beat.node), .string(beat.softwareVersion), .json(queues),
                     .array(beat.pluginTasks), .date(beat.sent), .int(beat.ttl), .date(beat.started),
+                    try beat.filesystems.map { try .json(encoding: $0) },
                 ])
         }
     }

@@ -35,9 +35,16 @@ final class TestHub: @unchecked Sendable {
     static let redisIndex = 5
 
     /// Creates the database, the administrator, and starts one hub.
-    static func start(environment extra: [String: String] = [:]) async throws -> TestHub {
+    /// `privateRedis`: a Redis database of the hub's own (flushed), for hubs that run jobs: their result
+    /// streams must not be shared with other tests' hubs.
+    static func start(environment extra: [String: String] = [:], privateRedis: Int? = nil) async throws -> TestHub {
         let database = try await ScratchDatabase.create()
-        let redis = try ScratchRedis.shared(index: redisIndex)
+        let redis: ScratchRedis
+        if let privateRedis {
+            redis = try await ScratchRedis.create(index: privateRedis)
+        } else {
+            redis = try ScratchRedis.shared(index: redisIndex)
+        }
         let logs = try TestEnvironment.temporaryDirectory("hub")
         var environment = [
             "NGENEA_DATABASE_URL": database.url, "NGENEA_REDIS_URL": redis.url, "NGENEAHUB_HOST": "127.0.0.1",

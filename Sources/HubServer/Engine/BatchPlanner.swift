@@ -1,0 +1,62 @@
+import Foundation
+import HubCore
+import Shared
+
+/// Turns items (discovered, or submitted without discovery) into the first step of each matching rule's
+/// chain, cut into batches (spec/03 sections 5.2, 17.4): `all` rules are additive, `default` rules take
+/// what nothing else matched, and each rule's items are batched separately.
+struct BatchPlanner: Sendable {
+    var run: JobRun
+    var limits: BatchLimits
+
+    struct BatchLimits: Sendable, Hashable {
+        var files: Int
+        var bytes: Int64
+
+        /// The manual's defaults: 40 files or 1 GB, whichever comes first (L11337-11345).
+        static let standard = BatchLimits(files: 40, bytes: 1 << 30)
+    }
+
+    /// The first-step tasks for `items`, and how many items matched at least one rule.
+    func firstSteps(for items: [PathItem], parentID: Int64?) throws -> (tasks: [NewTask], matched: Int) {
+        let matcher = RuleMatcher(rules: run.resolved.rules)
+        var perRule = [[PathItem]](repeating: [], count: run.resolved.rules.count)
+        var matched = 0
+        for item in items {
+            let rules = matcher.rules(for: item)
+            if !rules.isEmpty { matched += 1 }
+            for index in rules { perRule[index].append(item) }
+        }
+        var tasks: [NewTask] = []
+        for (index, ruleItems) in perRule.enumerated() where !ruleItems.isEmpty {
+            for batch in Batcher.batches(ruleItems, maxFiles: limits.files, maxBytes: limits.bytes) {
+                tasks.append(try step(rule: index, step: 0, input: batch, parentID: parentID))
+            }
+        }
+        return (tasks, matched)
+    }
+
+    /// The task for step `step` of rule `rule` on `input`; nil when the chain has no such step.
+    func step(rule: Int, step: Int, input: [PathItem], parentID: Int64?, state: TaskState = .pending) throws -> NewTask {
+        let resolved = run.resolved.rules[rule].steps[step]
+        // Plugin tasks run on a queue's `custom` function, everything else on `worker` (manual L9310-9320).
+        let function: QueueName.Function = resolved.task.hasPrefix("dynamo.custom.") ? .custom : .worker
+        return NewTask(
+            jobID: run.jobID, runID: run.id, name: resolved.task, kind: .step, ruleIndex: rule, stepIndex: step,
+            parentID: parentID, queue: try QueueName(site: resolved.site, queue: resolved.queue, function: function),
+            kwargs: resolved.kwargs, input: input, state: state)
+    }
+
+    /// Whether rule `rule` has a step after `step`.
+    func hasStep(rule: Int, after step: Int) -> Bool {
+        rule < run.resolved.rules.count && step + 1 < run.resolved.rules[rule].steps.count
+    }
+}
+
+/// One workflow run inside a job, as the engine follows it.
+struct JobRun: Sendable {
+    var id: Int64
+    var jobID: Int64
+    var site: String
+    var resolved: ResolvedWorkflow
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Logging
+import Postgres
+import RedisQueue
+import Shared
+
+/// Puts PENDING tasks on their queues: the outbox half of the engine.
+///
+/// Tasks are created in PostgreSQL first and enqueued after the transaction commits. A task is claimed for
+/// a short time (`dispatch_claim`) before its XADD and marked dispatched after it, so two dispatchers never
+/// send it together, and one that dies between claim and mark is covered when the claim expires (the
+/// task is then sent again; a duplicate entry runs at most once more and its result is dropped by the
+/// attempt fencing, as the task is already final).
+struct Dispatcher: Sendable {
+    let pool: PostgresPool
+    let redis: RedisConnection
+    let logger: Logger
+    /// How long a claim protects a task from other dispatchers.
+    var claimLifetime: Duration = .seconds(30)
+
+    /// Jobs whose tasks may be sent: not paused, pausing, cancelled or finished.
+    static let activeJobStates = "('PENDING', 'STARTED')"
+
+    /// Sends the given tasks if they are still waiting and their job is active.
+    func dispatch(taskIDs: [Int64]) async throws {
+        guard !taskIDs.isEmpty else { return }
+        try await send(condition: "t.id = ANY($2::int8[])", [.array(taskIDs)])
+    }
+
+    /// Sends every waiting task of active jobs (after a restart, a resume, or a dispatcher that died).
+    /// Returns how many were sent.
+    @discardableResult
+    func sweep(limit: Int = 5000) async throws -> Int {
+        try await send(
+            condition: "t.id IN (SELECT id FROM tasks WHERE state = 'PENDING' AND NOT dispatched ORDER BY id LIMIT $2)",
+            [.int(limit)])
+    }
+
+    @discardableResult
+    private func send(condition: String, _ binds: [PostgresBind?]) async throws -> Int {
+        let seconds = Double(claimLifetime.components.seconds)
+        let rows = try await pool.query(
+            """
+            UPDATE tasks t SET dispatch_claim = now() + make_interval(secs => $1)
+            FROM jobs j
+            WHERE \(condition) AND j.id = t.job_id AND j.state IN \(Self.activeJobStates)
+              AND t.state = 'PENDING' AND NOT t.dispatched
+              AND (t.dispatch_claim IS NULL OR t.dispatch_claim < now())
+            RETURNING t.id, t.task_id, t.attempt, t.job_id, t.name, t.queue, t.kwargs::text AS kwargs,
+                      t.input::text AS input
+            """, [.double(seconds)] + binds)
+        guard !rows.isEmpty else { return 0 }
+        var byQueue: [String: [(id: Int64, payload: [UInt8])]] = [:]
+        let now = Date()
+        for row in rows {
+            let queueText = try row.decode(String.self, "queue")
+            let envelope = TaskEnvelope(
+                taskID: try row.decode(String.self, "task_id"), attempt: try row.decode(Int.self, "attempt"),
+                jobID: try row.decode(Int.self, "job_id"), task: try row.decode(String.self, "name"),
+                queue: try QueueName(parsing: queueText),
+                kwargs: try WireCoding.decode([String: JSONValue].self, from: Array(try row.decode(String.self, "kwargs").utf8)),
+                paths: try WireCoding.decode([PathItem].self, from: Array(try row.decode(String.self, "input").utf8)),
+                enqueuedAt: now)
+            byQueue[queueText, default: []].append((try row.decode(Int64.self, "id"), try WireCoding.encode(envelope)))
+        }
+        var sent = 0
+        for (queue, tasks) in byQueue {
+            let stream = ReliableQueue(name: queue, connection: redis, logger: logger)
+            // Redis runs a MULTI without interruption: keep each one to a few thousand entries. Each chunk is
+            // marked as soon as it is on its queue, so a later failure does not send it twice.
+            for start in stride(from: 0, to: tasks.count, by: 2000) {
+                let chunk = tasks[start..<min(start + 2000, tasks.count)]
+                let entries = try await stream.enqueueMany(chunk.map(\.payload))
+                _ = try await pool.execute(
+                    """
+                    UPDATE tasks SET dispatched = true, entry_id = x.entry, dispatch_claim = NULL
+                    FROM unnest($1::int8[], $2::text[]) AS x(id, entry)
+                    WHERE tasks.id = x.id
+                    """, [.array(chunk.map(\.id)), .array(entries)])
+                sent += chunk.count
+            }
+        }
+        logger.debug("dispatched \(sent) tasks to \(byQueue.count) queues")
+        return sent
+    }
+}

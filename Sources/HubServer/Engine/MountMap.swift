@@ -1,0 +1,47 @@
+import Foundation
+import Postgres
+import Shared
+
+/// Filesystem mount points per site, from the nodes' heartbeats, to carry a path to another site: the
+/// same filesystem (by name) may be mounted elsewhere there. Paths outside every known mount, or on a
+/// filesystem the other site does not report, are passed on unchanged (the usual case of identical mounts).
+struct MountMap: Sendable {
+    /// Site -> filesystem name -> mount point.
+    var sites: [String: [String: String]]
+
+    /// Every site's mounts (newest heartbeat wins where nodes of a site disagree).
+    static func load(on conn: PostgresConnection) throws -> MountMap {
+        var sites: [String: [String: String]] = [:]
+        for row in try conn.query(
+            """
+            SELECT s.name, n.filesystems::text AS filesystems FROM nodes n JOIN sites s ON s.id = n.site_id
+            WHERE n.filesystems IS NOT NULL ORDER BY n.last_heartbeat
+            """)
+        {
+            let mounts = try WireCoding.decode([String: String].self, from: Array(try row.decode(String.self, "filesystems").utf8))
+            sites[try row.decode(String.self, "name"), default: [:]].merge(mounts) { _, newer in newer }
+        }
+        return MountMap(sites: sites)
+    }
+
+    /// `path` as seen on site `to`, given it is a path of site `from`.
+    func translate(_ path: String, from: String, to: String) -> String {
+        guard from != to, let source = sites[from], let destination = sites[to] else { return path }
+        var best: (name: String, mount: String)?
+        for (name, mount) in source where path == mount || path.hasPrefix(mount.hasSuffix("/") ? mount : mount + "/") {
+            if best == nil || mount.count > (best?.mount.count ?? 0) { best = (name, mount) }
+        }
+        guard let best, let target = destination[best.name] else { return path }
+        return target + path.dropFirst(best.mount.count)
+    }
+
+    func translate(_ items: [PathItem], from: String, to: String) -> [PathItem] {
+        guard from != to else { return items }
+        return items.map { item in
+            var moved = item
+            moved.path = translate(item.path, from: from, to: to)
+            if let source = item.source { moved.source = translate(source, from: from, to: to) }
+            return moved
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import HubCore
+import Postgres
+import Shared
+
+/// A task the engine is about to create: a discovery task or one step of a rule's action chain.
+struct NewTask: Sendable {
+    enum Kind: String, Sendable {
+        case discovery, step
+    }
+
+    var taskID = UUID().uuidString.lowercased()
+    var jobID: Int64
+    var runID: Int64
+    var name: String
+    var kind: Kind
+    var ruleIndex: Int?
+    var stepIndex: Int?
+    var parentID: Int64?
+    var queue: QueueName
+    var kwargs: [String: JSONValue]
+    var input: [PathItem]
+    /// PENDING for work to do; SKIPPED (nothing left for the step) and CANCELLED (an earlier step failed or
+    /// the job was cancelled) are recorded final at once, so the job's task list shows the whole chain.
+    var state: TaskState = .pending
+
+    var isOpen: Bool { !state.isFinal }
+}
+
+extension NewTask {
+    /// Inserts tasks with one statement (arrays unnested server-side) and returns their API ids in order.
+    static func insert(_ tasks: [NewTask], on conn: PostgresConnection) throws -> [Int64] {
+        guard !tasks.isEmpty else { return [] }
+        let encoder = WireCoding.encoder()
+        var taskIDs: [String] = [], jobs: [Int64] = [], runs: [Int64] = [], names: [String] = [], kinds: [String] = []
+        var rules: [Int?] = [], steps: [Int?] = [], parents: [Int64?] = [], sites: [String] = [], queues: [String] = []
+        var kwargs: [String] = [], inputs: [String] = [], totals: [Int] = [], states: [String] = []
+        for task in tasks {
+            taskIDs.append(task.taskID)
+            jobs.append(task.jobID)
+            runs.append(task.runID)
+            names.append(task.name)
+            kinds.append(task.kind.rawValue)
+            rules.append(task.ruleIndex)
+            steps.append(task.stepIndex)
+            parents.append(task.parentID)
+            sites.append(task.queue.site)
+            queues.append(task.queue.description)
+            kwargs.append(String(decoding: try encoder.encode(task.kwargs), as: UTF8.self))
+            inputs.append(String(decoding: try encoder.encode(task.input), as: UTF8.self))
+            totals.append(task.input.count)
+            states.append(task.state.rawValue)
+        }
+        let rows = try conn.query(
+            """
+            INSERT INTO tasks (task_id, job_id, run_id, name, kind, rule_index, step_index, parent_id, site, queue,
+                               kwargs, input, input_total, state, finished)
+            SELECT t.task_id, t.job_id, t.run_id, t.name, t.kind, t.rule_index, t.step_index, t.parent_id, t.site,
+                   t.queue, t.kwargs::jsonb, t.input::jsonb, t.input_total, t.state,
+                   CASE WHEN t.state IN ('PENDING', 'STARTED') THEN NULL ELSE now() END
+            FROM unnest($1::text[], $2::int8[], $3::int8[], $4::text[], $5::text[], $6::int4[], $7::int4[],
+                        $8::int8[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int4[], $14::text[])
+                 WITH ORDINALITY AS t(task_id, job_id, run_id, name, kind, rule_index, step_index, parent_id, site,
+                                      queue, kwargs, input, input_total, state, ord)
+            ORDER BY t.ord
+            RETURNING id
+            """,
+            [
+                .array(taskIDs), .array(jobs), .array(runs), .array(names), .array(kinds), .array(rules), .array(steps),
+                .array(parents), .array(sites), .array(queues), .array(kwargs), .array(inputs), .array(totals),
+                .array(states),
+            ])
+        return try rows.decodeColumn(Int64.self, "id")
+    }
+}

@@ -1,0 +1,283 @@
+import Foundation
+import HubCore
+import Logging
+import Postgres
+import Shared
+
+/// Applies what workers report (started events, per-file progress, results) to tasks and jobs.
+///
+/// Exactly once: a started event or result changes a task only while the task is not final and its
+/// attempt is not newer than the message's (attempt fencing, DESIGN section 3), so replays, duplicates and
+/// results of superseded attempts change nothing. A claimed batch of messages is applied in one
+/// transaction with a handful of set-based statements (not a few per message): that is what lets the hub
+/// follow thousands of tasks a second. The caller acks the messages only after the commit.
+extension WorkflowEngine {
+    /// Applies `messages` (heartbeats are not the engine's and are ignored here) in one transaction, then
+    /// sends the tasks they created.
+    func apply(_ messages: [HubMessage]) async throws {
+        var started: [TaskStarted] = [], progress: [FileOutcomeBatch] = [], results: [TaskResult] = []
+        for message in messages {
+            switch message {
+            case .started(let event): started.append(event)
+            case .progress(let batch): progress.append(batch)
+            case .result(let result): results.append(result)
+            case .subDAG(let request):
+                logger.warning("job \(request.jobID): sub-DAG requests are not supported yet; task \(request.taskID)'s request dropped")
+            case .heartbeat: break
+            }
+        }
+        let runs = self.runs
+        let (starts, batches, finished) = (started, progress, results)
+        let toDispatch = try await pool.transaction { conn -> [Int64] in
+            var applier = ResultApplier(conn: conn, runs: runs)
+            try applier.started(starts)
+            for batch in batches { try applier.progress(batch) }
+            try applier.results(finished)
+            return applier.toDispatch
+        }
+        await dispatch(toDispatch)
+    }
+}
+
+/// One transaction's worth of message application.
+struct ResultApplier {
+    let conn: PostgresConnection
+    let runs: RunCache
+    private(set) var toDispatch: [Int64] = []
+    private var limitsBySite: [String: BatchPlanner.BatchLimits] = [:]
+    private var mountMap: MountMap?
+
+    init(conn: PostgresConnection, runs: RunCache) {
+        self.conn = conn
+        self.runs = runs
+    }
+
+    mutating func started(_ events: [TaskStarted]) throws {
+        guard !events.isEmpty else { return }
+        // One per task (the newest attempt): UPDATE ... FROM takes an arbitrary row for a repeated key.
+        var newest: [String: TaskStarted] = [:]
+        for event in events where event.attempt > (newest[event.taskID]?.attempt ?? 0) { newest[event.taskID] = event }
+        let list = Array(newest.values)
+        let jobs = try conn.query(
+            """
+            UPDATE tasks t SET state = 'STARTED', attempt = s.attempt, started = s.started, node = s.node
+            FROM unnest($1::text[], $2::int8[], $3::timestamptz[], $4::text[]) AS s(task_id, attempt, started, node)
+            WHERE t.task_id = s.task_id AND t.state IN ('PENDING', 'STARTED') AND t.attempt <= s.attempt
+            RETURNING t.job_id
+            """,
+            [.array(list.map(\.taskID)), .array(list.map(\.attempt)), .array(list.map(\.started)), .array(list.map(\.node))]
+        ).decodeColumn(Int64.self, "job_id")
+        guard !jobs.isEmpty else { return }
+        try conn.execute(
+            """
+            UPDATE jobs SET state = 'STARTED', started = COALESCE(started, now()), modified = now()
+            WHERE id = ANY($1::int8[]) AND state = 'PENDING'
+            """, [.array(Array(Set(jobs)).sorted())])
+    }
+
+    mutating func progress(_ batch: FileOutcomeBatch) throws {
+        guard
+            let row = try conn.query(
+                "SELECT id, job_id, kind FROM tasks WHERE task_id = $1 AND state = 'STARTED' AND attempt = $2",
+                [.string(batch.taskID), .int(batch.attempt)]
+            ).first
+        else { return }
+        var files = FileRows()
+        files.add(
+            task: try row.decode(Int64.self, "id"), job: try row.decode(Int64.self, "job_id"),
+            step: try row.decode(String.self, "kind") == NewTask.Kind.step.rawValue,
+            batch.files.map { ($0, batch.state.rawValue) })
+        try files.insert(on: conn)
+    }
+
+    /// What one applied result row says about its task.
+    private struct Applied {
+        var id: Int64
+        var job: Int64
+        var run: Int64
+        var isStep: Bool
+        var rule: Int?
+        var step: Int?
+        var name: String
+        var site: String
+        var queue: String
+        var kwargs: String
+        var result: TaskResult
+        var state: TaskState
+    }
+
+    mutating func results(_ all: [TaskResult]) throws {
+        guard !all.isEmpty else { return }
+        var newest: [String: TaskResult] = [:]
+        for result in all where result.attempt > (newest[result.taskID]?.attempt ?? 0) { newest[result.taskID] = result }
+        let list = Array(newest.values)
+        let states = list.map(Self.state(of:))
+        let encoder = WireCoding.encoder()
+        let rows = try conn.query(
+            """
+            UPDATE tasks t SET state = r.state, attempt = r.attempt, summary = r.summary::jsonb, error = r.error,
+                               node = r.node, logs = r.logs::jsonb, started = COALESCE(t.started, r.started),
+                               finished = now()
+            FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[],
+                        $8::timestamptz[]) AS r(task_id, state, attempt, summary, error, node, logs, started)
+            WHERE t.task_id = r.task_id AND t.state IN ('PENDING', 'STARTED') AND t.attempt <= r.attempt
+            RETURNING t.id, t.task_id, t.job_id, t.run_id, t.kind, t.rule_index, t.step_index, t.name, t.site, t.queue,
+                      t.kwargs::text AS kwargs
+            """,
+            [
+                .array(list.map(\.taskID)), .array(states.map(\.rawValue)), .array(list.map(\.attempt)),
+                .array(try list.map { String(decoding: try encoder.encode($0.status.summary), as: UTF8.self) }),
+                .array(list.map(\.error)), .array(list.map(\.node)),
+                .array(try list.map { try $0.logs.map { String(decoding: try encoder.encode($0), as: UTF8.self) } }),
+                .array(list.map(\.status.started)),
+            ])
+        // Rows not returned were duplicates or superseded attempts: already applied, or not ours to apply.
+        guard !rows.isEmpty else { return }
+        let byID = Dictionary(uniqueKeysWithValues: zip(list.map(\.taskID), zip(list, states).map { $0 }))
+        var applied: [Applied] = []
+        var files = FileRows()
+        for row in rows {
+            let taskID = try row.decode(String.self, "task_id")
+            guard let (result, state) = byID[taskID] else { continue }
+            let item = Applied(
+                id: try row.decode(Int64.self, "id"), job: try row.decode(Int64.self, "job_id"),
+                run: try row.decode(Int64.self, "run_id"),
+                isStep: try row.decode(String.self, "kind") == NewTask.Kind.step.rawValue,
+                rule: try row.decode(Int?.self, "rule_index"), step: try row.decode(Int?.self, "step_index"),
+                name: try row.decode(String.self, "name"), site: try row.decode(String.self, "site"),
+                queue: try row.decode(String.self, "queue"), kwargs: try row.decode(String.self, "kwargs"),
+                result: result, state: state)
+            applied.append(item)
+            files.add(
+                task: item.id, job: item.job, step: item.isStep,
+                result.status.details.flatMap { state, details in details.map { ($0, state) } })
+        }
+        try files.insert(on: conn)
+
+        // Lock the jobs in id order (replicas applying other batches take them in the same order).
+        let jobIDs = Array(Set(applied.map(\.job))).sorted()
+        var jobStates: [Int64: JobState] = [:]
+        for row in try conn.query("SELECT id, state FROM jobs WHERE id = ANY($1::int8[]) ORDER BY id FOR UPDATE", [.array(jobIDs)]) {
+            jobStates[try row.decode(Int64.self, "id")] = JobState(rawValue: try row.decode(String.self, "state")) ?? .unknown
+        }
+        var deltas: [Int64: JobSettlement.Delta] = [:]
+        var created: [NewTask] = []
+        for item in applied {
+            let failures = item.result.status.summary[FileState.failures.rawValue] ?? 0
+            deltas[item.job, default: .init()].closed += 1
+            deltas[item.job, default: .init()].failedTasks += item.state == .failure ? 1 : 0
+            deltas[item.job, default: .init()].failedFiles += failures
+            let jobState = jobStates[item.job] ?? .unknown
+            var next = try followUps(of: item, numfiles: &deltas[item.job, default: .init()].numfiles)
+            if jobState == .dequeuing || jobState.isFinal {
+                for index in next.indices where next[index].isOpen { next[index].state = .cancelled }
+            }
+            for task in next {
+                deltas[item.job, default: .init()].created += 1
+                if task.isOpen { deltas[item.job, default: .init()].opened += 1 }
+            }
+            created += next
+        }
+        let ids = try NewTask.insert(created, on: conn)
+        for (index, task) in created.enumerated() where task.isOpen { toDispatch.append(ids[index]) }
+        try JobSettlement.apply(deltas, on: conn)
+    }
+
+    /// The tasks a finished task leads to: for discovery, child discoveries and the first steps of the
+    /// rules its items match; for a step, the next step of its chain (or the rest of the chain recorded
+    /// SKIPPED when nothing is left, CANCELLED when the task failed as a whole).
+    private mutating func followUps(of item: Applied, numfiles: inout Int) throws -> [NewTask] {
+        guard item.state != .failure || item.isStep else { return [] }
+        let run = try runs.run(item.run, on: conn)
+        let planner = BatchPlanner(run: run, limits: try limits(site: run.site))
+        let result = item.result
+        guard item.isStep else {
+            let queue = try QueueName(parsing: item.queue)
+            var kwargs = try WireCoding.decode([String: JSONValue].self, from: Array(item.kwargs.utf8))
+            kwargs["child"] = .bool(true)
+            var tasks = try (result.discover ?? []).map { directory in
+                NewTask(
+                    jobID: item.job, runID: run.id, name: item.name, kind: .discovery, parentID: item.id, queue: queue,
+                    kwargs: kwargs, input: [PathItem(path: directory, type: "directory")])
+            }
+            let planned = try planner.firstSteps(for: result.paths, parentID: item.id)
+            tasks += planned.tasks
+            numfiles += planned.matched
+            return tasks
+        }
+        guard let rule = item.rule, let step = item.step, planner.hasStep(rule: rule, after: step) else { return [] }
+        if item.state == .failure || result.paths.isEmpty {
+            let final: TaskState = item.state == .failure ? .cancelled : .skipped
+            return try (step + 1..<run.resolved.rules[rule].steps.count).map { next in
+                try planner.step(rule: rule, step: next, input: [], parentID: item.id, state: final)
+            }
+        }
+        var next = try planner.step(rule: rule, step: step + 1, input: result.paths, parentID: item.id)
+        if next.queue.site != item.site {
+            next.input = try mounts().translate(next.input, from: item.site, to: next.queue.site)
+        }
+        return [next]
+    }
+
+    /// A result's task state: FAILURE when the task itself failed, ERROR when files failed (structured
+    /// output; the rest carried on), SUCCESS otherwise (manual L12594-12609).
+    static func state(of result: TaskResult) -> TaskState {
+        if result.error != nil { return .failure }
+        return (result.status.summary[FileState.failures.rawValue] ?? 0) > 0 ? .error : .success
+    }
+
+    private mutating func mounts() throws -> MountMap {
+        if let mountMap { return mountMap }
+        let map = try MountMap.load(on: conn)
+        mountMap = map
+        return map
+    }
+
+    private mutating func limits(site: String) throws -> BatchPlanner.BatchLimits {
+        if let limits = limitsBySite[site] { return limits }
+        let limits = try WorkflowEngine.batchLimits(site: site, on: conn)
+        limitsBySite[site] = limits
+        return limits
+    }
+}
+
+/// Per-file outcome rows gathered for one INSERT; a file reported twice for a task keeps the last word.
+struct FileRows {
+    private var tasks: [Int64] = [], jobs: [Int64] = [], steps: [Bool] = [], paths: [String] = []
+    private var states: [String] = [], sizes: [Int64?] = [], messages: [String?] = []
+    private var index: [String: Int] = [:]
+
+    mutating func add(task: Int64, job: Int64, step: Bool, _ files: [(FileDetail, String)]) {
+        for (detail, state) in files {
+            let message = detail.message.map { $0.joined(separator: "\n") }
+            let key = "\(task)\u{0}\(detail.path)"
+            if let at = index[key] {
+                states[at] = state
+                sizes[at] = detail.size
+                messages[at] = message
+                continue
+            }
+            index[key] = paths.count
+            tasks.append(task)
+            jobs.append(job)
+            steps.append(step)
+            paths.append(detail.path)
+            states.append(state)
+            sizes.append(detail.size)
+            messages.append(message)
+        }
+    }
+
+    /// Streamed progress and the final result merge by (task, path) instead of doubling.
+    func insert(on conn: PostgresConnection) throws {
+        guard !paths.isEmpty else { return }
+        try conn.execute(
+            """
+            INSERT INTO task_files (task_id, job_id, step, path, state, size, message)
+            SELECT * FROM unnest($1::int8[], $2::int8[], $3::bool[], $4::text[], $5::text[], $6::int8[], $7::text[])
+            ON CONFLICT (task_id, path) DO UPDATE SET state = EXCLUDED.state, size = EXCLUDED.size,
+                                                      message = EXCLUDED.message
+            """,
+            [.array(tasks), .array(jobs), .array(steps), .array(paths), .array(states), .array(sizes), .array(messages)])
+    }
+}

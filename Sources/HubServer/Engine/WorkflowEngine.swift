@@ -1,0 +1,154 @@
+import Foundation
+import HubCore
+import Logging
+import Postgres
+import RedisQueue
+import Shared
+
+/// The hub side of the data path (DESIGN section 4): submission creates a job and its first tasks;
+/// results from workers advance each batch along its rule's chain; the job's state follows its tasks.
+/// Every change is one PostgreSQL transaction; tasks reach Redis through the `Dispatcher` after it commits.
+struct WorkflowEngine: Sendable {
+    let pool: PostgresPool
+    let workflows: WorkflowStore
+    let dispatcher: Dispatcher
+    let runs: RunCache
+    let logger: Logger
+
+    init(pool: PostgresPool, redis: RedisConnection, logger: Logger) {
+        self.pool = pool
+        self.workflows = WorkflowStore(pool: pool)
+        self.dispatcher = Dispatcher(pool: pool, redis: redis, logger: logger)
+        self.runs = RunCache()
+        self.logger = logger
+    }
+
+    /// `POST /api/file/workflow/`: validates and resolves the submission, creates the job (or adds a run to
+    /// the job named by `job`) with its first tasks, and sends them. Returns the job id.
+    /// - Throws: `APIError` 400 naming the field for bad input; nothing is created then.
+    func submit(_ body: [String: JSONValue], owner: Int64?) async throws -> Int64 {
+        // The workflow first: import workflows take remote object paths, which need not be absolute.
+        var workflow: WorkflowStore.Row?
+        if case .string(let name)? = body["workflow"] { workflow = try await workflows.find(name: name) }
+        let request: SubmissionRequest
+        do {
+            request = try SubmissionRequest.parse(body, remoteObjectPaths: workflow?.definition.takesRemoteObjectPaths ?? false)
+        } catch {
+            throw APIError(fields: error.fields)
+        }
+        guard let workflow else {
+            throw APIError.invalid("workflow", "Object with name=\(request.workflow) does not exist.")
+        }
+        let context = try await submissionContext()
+        let resolved: ResolvedWorkflow
+        do {
+            resolved = try SubmissionResolver.resolve(request, definition: workflow.definition, context: context)
+        } catch {
+            throw APIError(fields: error.fields)
+        }
+        let limits = try await batchLimits(site: request.site)
+        let queueName = request.queue ?? workflow.definition.preferredQueue ?? "default"
+        let requestJSON = try PostgresBind.json(encoding: JSONValue.object(body), encoder: WireCoding.encoder())
+        let runs = self.runs
+        let label = workflow.definition.label
+        let (jobID, open) = try await pool.transaction { conn -> (Int64, [Int64]) in
+            let jobID: Int64
+            if let existing = request.job {
+                guard
+                    let state = try conn.query("SELECT state FROM jobs WHERE id = $1 FOR UPDATE", [.int(existing)])
+                        .decodeColumn(String.self, "state").first
+                else { throw APIError.invalid("job", "Invalid pk \"\(existing)\" - object does not exist.") }
+                guard let jobState = JobState(rawValue: state), !jobState.isFinal, jobState != .dequeuing else {
+                    throw APIError.invalid("job", "Job \(existing) is \(state) and cannot take more work.")
+                }
+                jobID = Int64(existing)
+            } else {
+                let first = request.paths.first?.path ?? ""
+                let more = request.paths.count > 1 ? " and \(request.paths.count - 1) more" : ""
+                jobID = try conn.query(
+                    """
+                    INSERT INTO jobs (workflow_id, workflow_name, site, queue, owner_id, discovery, paths, fields,
+                                      request, friendly_name)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
+                    """,
+                    [
+                        .int64(workflow.id), .string(workflow.definition.name), .string(request.site),
+                        .string(queueName), owner.map { .int64($0) }, resolved.discovery.map { .string($0) },
+                        try .json(encoding: request.paths, encoder: WireCoding.encoder()),
+                        try .json(encoding: resolved.fields, encoder: WireCoding.encoder()), requestJSON,
+                        .string("\(label) of '\(first)'\(more) on '\(request.site)'"),
+                    ]
+                ).decodeColumn(Int64.self, "id").first ?? 0
+            }
+            let runID = try conn.query(
+                "INSERT INTO job_runs (job_id, workflow_name, site, resolved) VALUES ($1, $2, $3, $4) RETURNING id",
+                [
+                    .int64(jobID), .string(workflow.definition.name), .string(request.site),
+                    try .json(encoding: resolved, encoder: WireCoding.encoder()),
+                ]
+            ).decodeColumn(Int64.self, "id").first ?? 0
+            let run = JobRun(id: runID, jobID: jobID, site: request.site, resolved: resolved)
+            runs.remember(run)
+            var delta = JobSettlement.Delta()
+            var tasks: [NewTask] = []
+            if let discoveryTask = resolved.discoveryTask {
+                tasks.append(
+                    NewTask(
+                        jobID: jobID, runID: runID, name: discoveryTask, kind: .discovery,
+                        queue: try QueueName(site: request.site, queue: queueName, function: .discovery),
+                        kwargs: resolved.discoveryOptions, input: request.paths))
+            } else {
+                let planned = try BatchPlanner(run: run, limits: limits).firstSteps(for: request.paths, parentID: nil)
+                tasks = planned.tasks
+                delta.numfiles = planned.matched
+            }
+            let ids = try NewTask.insert(tasks, on: conn)
+            delta.created = tasks.count
+            delta.opened = tasks.count
+            try JobSettlement.apply(delta, job: jobID, on: conn)
+            return (jobID, ids)
+        }
+        await dispatch(open)
+        logger.info("job \(jobID): \(workflow.definition.name) on \(request.site), \(request.paths.count) paths")
+        return jobID
+    }
+
+    /// Sends tasks now; on failure the dispatcher's sweep sends them later, so this only logs.
+    func dispatch(_ taskIDs: [Int64]) async {
+        do {
+            try await dispatcher.dispatch(taskIDs: taskIDs)
+        } catch {
+            logger.warning("could not send \(taskIDs.count) tasks now (they are sent on the next sweep): \(error)")
+        }
+    }
+
+    /// Known sites and the queues their workers report, for validating a submission.
+    func submissionContext() async throws -> SubmissionContext {
+        let sites = try await pool.query("SELECT name FROM sites").decodeColumn(String.self, "name")
+        let rows = try await pool.query(
+            """
+            SELECT s.name AS site, array_agg(DISTINCT q->>'queue') AS queues
+            FROM nodes n JOIN sites s ON s.id = n.site_id, jsonb_array_elements(n.queues) q
+            WHERE q->'functions' <> '{}'::jsonb
+            GROUP BY s.name
+            """)
+        var queues: [String: Set<String>] = [:]
+        for row in rows {
+            queues[try row.decode(String.self, "site")] = Set(try row.decode([String].self, "queues"))
+        }
+        return SubmissionContext(sites: Set(sites), queuesBySite: queues, sitePatterns: [:])
+    }
+
+    /// The site's batching limits (defaults when the site has none).
+    func batchLimits(site: String) async throws -> BatchPlanner.BatchLimits {
+        try await pool.withConnection { conn in try Self.batchLimits(site: site, on: conn) }
+    }
+
+    static func batchLimits(site: String, on conn: PostgresConnection) throws -> BatchPlanner.BatchLimits {
+        guard let row = try conn.query("SELECT file_batch_size, file_batch_gb FROM sites WHERE name = $1", [.string(site)]).first
+        else { return .standard }
+        let gigabytes = try row.decode(Double.self, "file_batch_gb")
+        return BatchPlanner.BatchLimits(
+            files: try row.decode(Int.self, "file_batch_size"), bytes: Int64(gigabytes * Double(1 << 30)))
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+
+/// Job controls and crash recovery on real processes: pause/resume and cancel of a running 5,000-file job,
+/// resubmit, and a hub killed with SIGKILL mid-job. Serialized: one Redis database.
+@Suite(.serialized) struct EngineControlTests {
+    static let redisIndex = 7
+
+    func progress(_ harness: EngineHarness, _ job: Int) async throws -> [String: Any] {
+        try await harness.admin.get("/api/jobs/\(job)/progress/").object
+    }
+
+    /// Waits until the job has finished at least `tasks` tasks.
+    func waitForProgress(_ harness: EngineHarness, _ job: Int, tasks: Int) async throws {
+        let reached = try await eventually(timeout: .seconds(60), every: .milliseconds(50)) {
+            (try await progress(harness, job)["tasks_done"] as? Int ?? 0) >= tasks
+        }
+        guard reached else { throw TestFailure("job \(job) never finished \(tasks) tasks:\n\(harness.log)") }
+    }
+
+    @Test func pauseResumeAndCancelARunning5000FileJob() async throws {
+        try await EngineHarness.with(redisIndex: Self.redisIndex, sites: ["oslo"]) { harness in
+            let site = try harness.site("oslo")
+            for part in 0..<10 { try site.writeFiles("big/p\(part)", count: 500, size: 64) }
+            let job = try await harness.admin.submit([
+                "workflow": "migrate", "site": "oslo", "paths": [site.mount + "/big"], "fields": [:] as [String: Any],
+            ])
+            try await waitForProgress(harness, job, tasks: 15)
+            let paused = try await harness.admin.post("/api/jobs/\(job)/pause/")
+            #expect(paused.status == 201, "\(paused.text)")
+            let reachedPaused = try await eventually(timeout: .seconds(60)) {
+                try await harness.admin.get("/api/jobs/\(job)/").object["state"] as? String == "PAUSED"
+            }
+            let pausedJob = try await harness.admin.get("/api/jobs/\(job)/").text
+            #expect(reachedPaused, "the job never settled to PAUSED: \(pausedJob)")
+            let atPause = try await progress(harness, job)["tasks_done"] as? Int ?? 0
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await progress(harness, job)["tasks_done"] as? Int == atPause, "tasks ran while the job was paused")
+            let started = try await harness.admin.get("/api/tasks/?job_id=\(job)&state=STARTED").object["count"] as? Int
+            #expect(started == 0)
+            // A paused job cannot be paused again; the error says why.
+            let again = try await harness.admin.post("/api/jobs/\(job)/pause/")
+            #expect(again.status == 400, "\(again.text)")
+
+            #expect(try await harness.admin.post("/api/jobs/\(job)/resume/").status == 201)
+            let done = try await harness.admin.waitForJob(job, timeout: .seconds(240), log: { harness.log })
+            #expect(done["state"] as? String == "SUCCESS", "\(done)")
+            #expect(done["numprocessedfiles"] as? Int == 5000)
+            let resident = try await runTool(
+                TestEnvironment.executable("ngsim"), ["state", site.mount + "/big/p3/file-7.dat"],
+                environment: ["NGSIM_SITE": site.root.appendingPathComponent("oslo").path])
+            #expect(resident.output.hasPrefix("migrated"))
+
+            // Cancel: undelivered tasks are taken off the queue and cancelled; running ones finish.
+            let recall = try await harness.admin.submit([
+                "workflow": "recall", "site": "oslo", "paths": [site.mount + "/big"], "fields": [:] as [String: Any],
+            ])
+            try await waitForProgress(harness, recall, tasks: 10)
+            let cancel = try await harness.admin.post("/api/jobs/\(recall)/cancel/")
+            #expect(cancel.status == 201, "\(cancel.text)")
+            let cancelled = try await harness.admin.waitForJob(recall, log: { harness.log })
+            #expect(cancelled["state"] as? String == "CANCELLED", "\(cancelled)")
+            let cancelledFiles = cancelled["numcancelledfiles"] as? Int ?? 0
+            let processed = cancelled["numprocessedfiles"] as? Int ?? 0
+            #expect(cancelledFiles > 0, "\(cancelled)")
+            #expect(processed + cancelledFiles + (cancelled["numskippedfiles"] as? Int ?? 0) >= 5000, "\(cancelled)")
+            let open = try await harness.admin.get("/api/tasks/?job_id=\(recall)&state=PENDING,STARTED").object["count"] as? Int
+            #expect(open == 0)
+            // Resubmit runs the same submission again as a new job, which finishes the recall.
+            let resubmitted = try await harness.admin.post("/api/jobs/\(recall)/resubmit/")
+            #expect(resubmitted.status == 201)
+            let fresh = try #require(resubmitted.object["id"] as? Int)
+            #expect(fresh != recall)
+            let finished = try await harness.admin.waitForJob(fresh, timeout: .seconds(240), log: { harness.log })
+            #expect(finished["state"] as? String == "SUCCESS", "\(finished)")
+        }
+    }
+
+    /// The hub killed with SIGKILL mid-job and started again finishes the job, every file accounted once.
+    @Test func hubKilledMidJobFinishesItAfterRestart() async throws {
+        try await EngineHarness.with(
+            redisIndex: Self.redisIndex, sites: ["berlin"], workerEnvironment: ["NGSIM_SLOW": "*:5"]
+        ) { harness in
+            let site = try harness.site("berlin")
+            var files: [String] = []
+            for part in 0..<6 { files += try site.writeFiles("crash/p\(part)", count: 50, size: 128) }
+            let job = try await harness.admin.submit([
+                "workflow": "migrate", "site": "berlin", "paths": [site.mount + "/crash"], "fields": [:] as [String: Any],
+            ])
+            try await waitForProgress(harness, job, tasks: 3)
+            await harness.hub.process.stop(signal: SIGKILL)
+            try await Task.sleep(for: .seconds(2))
+            let base = try await harness.hub.startReplica()
+            let login = try await APIClient(base: base).post(
+                "/api/auth/token/", ["username": TestHub.adminUsername, "password": TestHub.adminPassword])
+            harness.admin = APIClient(base: base).bearer(try #require(login.object["access"] as? String, "\(login.text)"))
+            let done = try await harness.admin.waitForJob(job, timeout: .seconds(120), log: { harness.log })
+            #expect(done["state"] as? String == "SUCCESS", "\(done)")
+            #expect(done["numprocessedfiles"] as? Int == files.count, "\(done)")
+            let outcome = try await harness.files(ofJob: job)
+            for file in files {
+                #expect(outcome[file] == "processed")
+                #expect(try await site.state(file) == "migrated")
+            }
+            // Each file went through exactly one migrate task that committed.
+            let perFile = try await harness.admin.get("/api/tasks/?job_id=\(job)&tasktype=dynamo.tasks.migrate&page_size=0")
+                .object["results"] as? [[String: Any]] ?? []
+            var inputs = 0
+            for task in perFile where task["state"] as? String == "SUCCESS" {
+                let detail = try await harness.admin.get("/api/tasks/\(task["id"] as? Int ?? 0)/").object
+                inputs += (detail["paths"] as? [String] ?? []).filter { $0.hasSuffix(".dat") }.count
+            }
+            #expect(inputs == files.count, "files were put in \(inputs) committed migrate tasks, expected \(files.count)")
+        }
+    }
+
+    /// Send from one site to another through the shared target, hydrated and dehydrated.
+    @Test func sendBetweenSites() async throws {
+        try await EngineHarness.with(redisIndex: Self.redisIndex, sites: ["sitea", "siteb"]) { harness in
+            let a = try harness.site("sitea")
+            let b = try harness.site("siteb")
+            let files = try a.writeFiles("out/hydrated", count: 3)
+            let stubs = try a.writeFiles("out/stubs", count: 2)
+            var hashes: [String: String] = [:]
+            for file in files { hashes[file] = try await a.sha256(file) }
+            let hydrated = try await harness.admin.submit([
+                "workflow": "send", "site": "sitea", "paths": [a.mount + "/out/hydrated"],
+                "fields": ["destinationsite": "siteb", "destinationqueue": "default", "hydrate": true],
+            ])
+            let done = try await harness.admin.waitForJob(hydrated, log: { harness.log })
+            let tasks = try await harness.taskResults(ofJob: hydrated)
+            #expect(done["state"] as? String == "SUCCESS", "\(done)\n\(tasks)")
+            for file in files {
+                let there = b.mount + file.dropFirst(a.mount.count)
+                #expect(try await b.state(there) == "premigrated", "\(there)")
+                #expect(try await b.sha256(there) == hashes[file])
+                #expect(try await a.state(file) == "premigrated")
+            }
+            let dehydrated = try await harness.admin.submit([
+                "workflow": "send", "site": "sitea", "paths": [a.mount + "/out/stubs"],
+                "fields": ["destinationsite": "siteb", "destinationqueue": "default", "hydrate": false],
+            ])
+            #expect(try await harness.admin.waitForJob(dehydrated, log: { harness.log })["state"] as? String == "SUCCESS")
+            for file in stubs {
+                #expect(try await b.state(b.mount + file.dropFirst(a.mount.count)) == "migrated")
+            }
+            let steps = try await harness.admin.get("/api/tasks/?job_id=\(dehydrated)&tasktype=dynamo.tasks.reverse_stub").object
+            let results = steps["results"] as? [[String: Any]] ?? []
+            #expect(!results.isEmpty && results.allSatisfy { $0["site"] as? String == "siteb" }, "\(results)")
+        }
+    }
+}
