@@ -6,13 +6,17 @@
 SHELL := /bin/bash
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: run test build deps services-start services-stop clean
+.PHONY: run test bench build deps services-start services-stop clean
 
 run: deps
 	@scripts/run.sh
 
 test: deps
 	@scripts/test.sh
+
+# Throughput figures (not a test): scripts/bench.py; BENCH_ARGS="--files 20000" for a shorter run.
+bench: deps
+	@scripts/bench.sh $(BENCH_ARGS)
 
 build: deps
 	swift build

@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""make bench: end-to-end throughput of the real hub, worker, Redis, PostgreSQL and sandbox tools.
+
+Not a test: it prints figures. (a) a no-op task run inside the worker on a discovered tree, measuring pure
+orchestration, with 40-file and 1-file batches; (b) a real migrate through the sandbox tool, against running
+the same tool directly on the same batches with the same parallelism. Peak RSS (VmHWM) of hub and worker.
+"""
+import argparse, concurrent.futures, json, os, shutil, subprocess, sys, tempfile, time, urllib.request, uuid
+
+def request(method, url, body=None, token=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=120) as response:
+            text = response.read()
+            return response.status, (json.loads(text) if text else None)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+def peak_rss_mb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+def make_tree(mount, directory, dirs, per_dir, size):
+    root = os.path.join(mount, directory)
+    payload = b"x" * size
+    for d in range(dirs):
+        folder = os.path.join(root, f"d{d:04d}")
+        os.makedirs(folder, exist_ok=True)
+        for f in range(per_dir):
+            with open(os.path.join(folder, f"f{f:05d}"), "wb") as out:
+                out.write(payload)
+    return root
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.bin = args.bin
+        self.work = tempfile.mkdtemp(prefix="ngenea-bench-")
+        self.processes = []
+        self.port = 18000 + os.getpid() % 1000
+        self.api = f"http://127.0.0.1:{self.port}/api"
+        self.db = "ngenea_bench_" + uuid.uuid4().hex[:8]
+        base = os.environ["NGENEA_TEST_DATABASE_URL"].rsplit("/", 1)[0]
+        self.admin_db = os.environ["NGENEA_TEST_DATABASE_URL"]
+        self.db_url = f"{base}/{self.db}"
+        self.redis_url = os.environ["NGENEA_REDIS_URL"].rsplit("/", 1)[0] + "/14"
+
+    def run(self, *argv, env=None, stdin=None):
+        result = subprocess.run(argv, env=env, input=stdin, capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"{argv[0]} failed: {result.stdout}{result.stderr}")
+        return result.stdout
+
+    def start(self):
+        subprocess.run(["psql", self.admin_db, "-qc", f'CREATE DATABASE "{self.db}"'], check=True)
+        subprocess.run(["redis-cli", "-u", self.redis_url, "FLUSHDB"], check=True, capture_output=True)
+        self.env = dict(os.environ, NGENEA_DATABASE_URL=self.db_url, NGENEA_REDIS_URL=self.redis_url,
+                        NGENEAHUB_PORT=str(self.port), NGENEAHUB_HOST="127.0.0.1", NGENEAHUB_CONFIG="/dev/null",
+                        NGENEAHUB_PASSWORD_ITERATIONS="1000", NGENEAHUB_LOG_LEVEL="warning")
+        self.run(f"{self.bin}/ngeneahub", "createsuperuser", "--username", "bench", env=self.env, stdin="Bench-Pa55word!\n")
+        self.hub = subprocess.Popen([f"{self.bin}/ngeneahub", "serve"], env=self.env,
+                                    stdout=open(f"{self.work}/hub.log", "w"), stderr=subprocess.STDOUT)
+        self.processes.append(self.hub)
+        for _ in range(300):
+            try:
+                status, body = request("POST", self.api + "/auth/token/", {"username": "bench", "password": "Bench-Pa55word!"})
+                if status == 200:
+                    self.token = body["access"]
+                    break
+            except OSError:
+                pass
+            time.sleep(0.1)
+        else:
+            sys.exit("hub did not start; see " + self.work + "/hub.log")
+        site = f"{self.work}/site"
+        self.run(f"{self.bin}/ngsim", "init", site, "--site", "bench", "--target", f"cloud={self.work}/cloud")
+        os.makedirs(f"{self.work}/bin")
+        self.run(f"{self.bin}/ngsim", "install-links", f"{self.work}/bin")
+        self.site = site
+        self.mount = f"{site}/mmfs1"
+        tools = {t: f"{self.work}/bin/{t}" for t in ("ngmigrate", "ngrecall", "ngunmanage")}
+        with open(f"{self.work}/worker.conf", "w") as conf:
+            conf.write(f"[settings]\nsite = bench\napi_host = 127.0.0.1\nbroker_url = {self.redis_url}\n"
+                       f"node_name = bench-node\nthreads = {self.args.threads}\nheartbeat_interval = 1\n"
+                       f"loglevel = warning\ncommands = {json.dumps(tools)}\n")
+        self.worker = subprocess.Popen([f"{self.bin}/ngenea-worker", "run", "--config", f"{self.work}/worker.conf"],
+                                       env=dict(self.env, NGSIM_SITE=site),
+                                       stdout=open(f"{self.work}/worker.log", "w"), stderr=subprocess.STDOUT)
+        self.processes.append(self.worker)
+        for _ in range(300):
+            status, body = request("GET", self.api + "/nodes/", token=self.token)
+            if status == 200 and body["count"] > 0:
+                break
+            time.sleep(0.1)
+        status, body = request("POST", self.api + "/workflows/", {
+            "name": "bench_noop", "label": "No-op", "discovery": "recursive", "fields": [],
+            "filter_rules": [{"state": "all", "type": "file", "action": [{"name": "dynamo.tasks.noop"}]}]}, self.token)
+        if status != 201:
+            sys.exit(f"creating the no-op workflow: {status} {body}")
+
+    def batch_size(self, files):
+        subprocess.run(["psql", self.db_url, "-qc", f"UPDATE sites SET file_batch_size = {files} WHERE name = 'bench'"], check=True)
+
+    def job(self, workflow, paths, discovery="recursive"):
+        started = time.monotonic()
+        status, body = request("POST", self.api + "/file/workflow/", {
+            "workflow": workflow, "site": "bench", "paths": paths, "discovery": discovery, "fields": {}}, self.token)
+        if status != 201:
+            sys.exit(f"submission failed: {status} {body}")
+        job = body["id"]
+        while True:
+            status, body = request("GET", f"{self.api}/jobs/{job}/progress/", token=self.token)
+            if body["state"] in ("SUCCESS", "FAILURE", "CANCELLED"):
+                break
+            time.sleep(0.05)
+        elapsed = time.monotonic() - started
+        status, detail = request("GET", f"{self.api}/jobs/{job}/", token=self.token)
+        return elapsed, detail, body
+
+    def stop(self):
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        subprocess.run(["psql", self.admin_db, "-qc", f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)'])
+        subprocess.run(["redis-cli", "-u", self.redis_url, "FLUSHDB"], capture_output=True)
+        if not self.args.keep:
+            shutil.rmtree(self.work, ignore_errors=True)
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--files", type=int, default=100_000)
+    parser.add_argument("--migrate-files", type=int, default=4_000)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    bench = Bench(args)
+    try:
+        bench.start()
+        print(f"# ngenea bench: {args.files} files, worker threads {args.threads}, {os.cpu_count()} cores")
+        tree = make_tree(bench.mount, "noop", max(1, args.files // 1000), min(1000, args.files), 1)
+        for batch in (40, 1):
+            bench.batch_size(batch)
+            elapsed, detail, progress = bench.job("bench_noop", [tree])
+            files, tasks = detail.get("numfiles", 0), progress["tasks_total"]
+            print(f"(a) no-op, {batch:>2}-file batches: {detail['state']} {files} files, {tasks} tasks in {elapsed:.2f} s"
+                  f" = {files / elapsed:,.0f} files/s, {tasks / elapsed:,.0f} tasks/s")
+        bench.batch_size(40)
+        per_dir = 500
+        dirs = max(1, args.migrate_files // per_dir)
+        via_hub = make_tree(bench.mount, "migrate-hub", dirs, per_dir, 4096)
+        direct = make_tree(bench.mount, "migrate-direct", dirs, per_dir, 4096)
+        elapsed, detail, progress = bench.job("migrate", [via_hub])
+        files = dirs * per_dir
+        print(f"(b) migrate via hub: {detail['state']} {files} files in {elapsed:.2f} s = {files / elapsed:,.0f} files/s")
+        batches = []
+        for d in sorted(os.listdir(direct)):
+            names = sorted(os.listdir(os.path.join(direct, d)))
+            for start in range(0, len(names), 40):
+                batches.append([os.path.join(direct, d, n) for n in names[start:start + 40]])
+        env = dict(os.environ, NGSIM_SITE=bench.site)
+        started = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(args.threads) as pool:
+            list(pool.map(lambda b: subprocess.run([f"{bench.work}/bin/ngmigrate", *b], env=env, capture_output=True), batches))
+        direct_elapsed = time.monotonic() - started
+        print(f"    the tool directly on the same {len(batches)} batches, {args.threads} at a time: {direct_elapsed:.2f} s"
+              f" = {files / direct_elapsed:,.0f} files/s; hub/direct = {direct_elapsed / elapsed:.0%}")
+        print(f"peak RSS: hub {peak_rss_mb(bench.hub.pid):.0f} MB, worker {peak_rss_mb(bench.worker.pid):.0f} MB")
+    finally:
+        bench.stop()
+
+if __name__ == "__main__":
+    main()
