@@ -20,6 +20,8 @@ struct Dispatcher: Sendable {
 
     /// Jobs whose tasks may be sent: not paused, pausing, cancelled or finished.
     static let activeJobStates = "('PENDING', 'STARTED')"
+    /// End-of-job tasks, sent whatever the job's state (a cancelled snapdiff job still releases its lock).
+    static let finalizerTasks = [SnapdiffFinalizer.task]
 
     /// Sends the given tasks if they are still waiting and their job is active.
     func dispatch(taskIDs: [Int64]) async throws {
@@ -43,7 +45,8 @@ struct Dispatcher: Sendable {
             """
             UPDATE tasks t SET dispatch_claim = now() + make_interval(secs => $1)
             FROM jobs j
-            WHERE \(condition) AND j.id = t.job_id AND j.state IN \(Self.activeJobStates)
+            WHERE \(condition) AND j.id = t.job_id
+              AND (j.state IN \(Self.activeJobStates) OR t.name = ANY(ARRAY['\(Self.finalizerTasks.joined(separator: "','"))']))
               AND t.state = 'PENDING' AND NOT t.dispatched
               AND (t.dispatch_claim IS NULL OR t.dispatch_claim < now())
             RETURNING t.id, t.task_id, t.attempt, t.job_id, t.name, t.queue, t.kwargs::text AS kwargs,

@@ -88,6 +88,9 @@ enum JobSettlement {
             finishedTasks: 0, failedFiles: failedFiles, outstandingDiscovery: false)
         let next = JobStateMachine.derive(current: state, progress: progress)
         guard next != state else { return state }
+        if next.isFinal, try SnapdiffFinalizer.schedule(job: job, outcome: next, failedFiles: failedFiles, on: conn) {
+            return state  // the job ends when its snapshots are rotated (or rolled back)
+        }
         if next == .cancelled {
             // Whatever never ran is cancelled with the job.
             let cancelled = try conn.execute(

@@ -201,7 +201,13 @@ struct ResultApplier {
                     kwargs: kwargs, input: [PathItem(path: directory, type: "directory")])
             }
             let planned = try planner.firstSteps(for: result.paths, parentID: item.id)
-            tasks += planned.tasks
+            // A rule's first step may run on another site (site_sync deletes on the destination).
+            tasks += try planned.tasks.map { task in
+                guard task.queue.site != item.site else { return task }
+                var moved = task
+                moved.input = try mounts().translate(task.input, from: item.site, to: task.queue.site)
+                return moved
+            }
             numfiles += planned.matched
             return tasks
         }

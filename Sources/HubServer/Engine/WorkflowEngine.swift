@@ -81,10 +81,11 @@ struct WorkflowEngine: Sendable {
                 ).decodeColumn(Int64.self, "id").first ?? 0
             }
             let runID = try conn.query(
-                "INSERT INTO job_runs (job_id, workflow_name, site, resolved) VALUES ($1, $2, $3, $4) RETURNING id",
+                "INSERT INTO job_runs (job_id, workflow_name, site, resolved, paths) VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 [
                     .int64(jobID), .string(workflow.definition.name), .string(request.site),
                     try .json(encoding: resolved, encoder: WireCoding.encoder()),
+                    try .json(encoding: request.paths, encoder: WireCoding.encoder()),
                 ]
             ).decodeColumn(Int64.self, "id").first ?? 0
             let run = JobRun(id: runID, jobID: jobID, site: request.site, resolved: resolved)
@@ -99,7 +100,13 @@ struct WorkflowEngine: Sendable {
                         kwargs: resolved.discoveryOptions, input: request.paths))
             } else {
                 let planned = try BatchPlanner(run: run, limits: limits).firstSteps(for: request.paths, parentID: nil)
-                tasks = planned.tasks
+                let elsewhere = planned.tasks.contains { $0.queue.site != request.site }
+                let mounts = elsewhere ? try MountMap.load(on: conn) : MountMap(sites: [:])
+                tasks = planned.tasks.map { task in
+                    var moved = task
+                    moved.input = mounts.translate(task.input, from: request.site, to: task.queue.site)
+                    return moved
+                }
                 delta.numfiles = planned.matched
             }
             let ids = try NewTask.insert(tasks, on: conn)

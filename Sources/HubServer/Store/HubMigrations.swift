@@ -202,6 +202,9 @@ enum HubMigrations {
                     workflow_name  text NOT NULL,
                     site           text NOT NULL,
                     resolved       jsonb NOT NULL,
+                    paths          jsonb NOT NULL DEFAULT '[]',
+                    -- Set once the run's end-of-job work (snapdiff rotate or rollback) has been created.
+                    finalized      boolean NOT NULL DEFAULT false,
                     created        timestamptz NOT NULL DEFAULT now()
                 );
                 CREATE INDEX job_runs_job ON job_runs (job_id);

@@ -12,6 +12,7 @@ enum BuiltInTasks {
         tasks[DeletePathsTask.name] = DeletePathsTask(runner: runner)
         tasks[MovePathsTask.name] = MovePathsTask()
         tasks[RemoveLocationXattrsTask.name] = RemoveLocationXattrsTask()
+        tasks[CheckSyncStateTask.name] = CheckSyncStateTask()
         tasks[RecursiveNavigateTask.name] = RecursiveNavigateTask()
         tasks[SnapdiffTask.name] = SnapdiffTask(runner: runner)
         tasks[RotateSnapshotTask.name] = RotateSnapshotTask(runner: runner)

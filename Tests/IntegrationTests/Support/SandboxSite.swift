@@ -16,7 +16,7 @@ final class SandboxSite: @unchecked Sendable {
 
     /// Creates the site `name` under `root`, sharing the object store `target` (so sites can send to
     /// each other), and writes a worker config for `redisURL`.
-    init(name: String, root: URL, target: String, redisURL: String, threads: Int = 4) async throws {
+    init(name: String, root: URL, target: String, redisURL: String, threads: Int = 4, filesets: [String] = []) async throws {
         self.name = name
         self.root = root
         self.target = target
@@ -24,7 +24,8 @@ final class SandboxSite: @unchecked Sendable {
         bin = root.appendingPathComponent("bin")
         mount = siteDir.appendingPathComponent("mmfs1").path
         let ngsim = TestEnvironment.executable("ngsim")
-        let created = try await runTool(ngsim, ["init", siteDir.path, "--site", name, "--target", "cloud=\(target)"])
+        let created = try await runTool(
+            ngsim, ["init", siteDir.path, "--site", name, "--target", "cloud=\(target)"] + filesets.flatMap { ["--fileset", $0] })
         guard created.status == 0 else { throw TestFailure("ngsim init: \(created.output)") }
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         let linked = try await runTool(ngsim, ["install-links", bin.path])
@@ -41,7 +42,7 @@ final class SandboxSite: @unchecked Sendable {
         heartbeat_interval = 1
         threads = \(threads)
         task_lease = 10
-        commands = {\(commands), "snapdiff": "\(ngsim)"}
+        commands = {\(commands), "ngsim": "\(ngsim)"}
         """.write(toFile: config, atomically: true, encoding: .utf8)
     }
 
