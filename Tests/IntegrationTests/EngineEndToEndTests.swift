@@ -77,6 +77,13 @@ import Testing
             #expect(outcome[bad] == "failures")
             let failedFiles = try await harness.admin.get("/api/jobs/\(failing)/files/?category=failed").object
             #expect(failedFiles["count"] as? Int == 1)
+            let stats = try await harness.admin.get("/api/jobstats/?job=\(failing)&state=failed").object
+            let stat = try #require((stats["results"] as? [[String: Any]])?.first, "\(stats)")
+            #expect(stats["count"] as? Int == 1)
+            #expect(stat["path"] as? String == bad)
+            #expect((stat["message"] as? String)?.contains("injected failure") == true, "\(stat)")
+            let history = try await harness.admin.get("/api/jobstats/\(stat["id"] as? Int ?? 0)/history/").object
+            #expect(history["count"] as? Int == 1, "\(history)")
             let migrateTasks = try await harness.admin.get("/api/tasks/?job_id=\(failing)&tasktype=dynamo.tasks.migrate").object["results"]
                 as? [[String: Any]] ?? []
             #expect(migrateTasks.contains { $0["state"] as? String == "ERROR" }, "a task with a failed file ends ERROR: \(migrateTasks)")

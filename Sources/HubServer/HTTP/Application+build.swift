@@ -35,6 +35,7 @@ func buildRouter(_ deps: HubDependencies) -> Router<HubRequestContext> {
     WorkflowsController(workflows: deps.engine.workflows, publicURL: publicURL).addRoutes(to: api)
     JobsController(engine: deps.engine, jobs: JobQueries(pool: deps.pool), publicURL: publicURL).addRoutes(to: api)
     TasksController(pool: deps.pool, publicURL: publicURL).addRoutes(to: api)
+    JobStatsController(pool: deps.pool, publicURL: publicURL).addRoutes(to: api)
     SchemaController(registry: registry, publicURL: publicURL).addRoutes(to: api)
     return router
 }

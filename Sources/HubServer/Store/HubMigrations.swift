@@ -242,8 +242,12 @@ enum HubMigrations {
                 );
                 CREATE INDEX tasks_job ON tasks (job_id, id);
                 CREATE INDEX tasks_undispatched ON tasks (id) WHERE state = 'PENDING' AND NOT dispatched;
+                -- "Is the job still discovering?" without scanning a big job's tasks.
+                CREATE INDEX tasks_open_discovery ON tasks (job_id) WHERE kind = 'discovery' AND state IN ('PENDING', 'STARTED');
                 -- Each task's per-file outcomes (for discovery tasks: the items found).
                 CREATE TABLE task_files (
+                    -- The id `/api/jobstats/` shows.
+                    id       bigserial UNIQUE,
                     task_id  bigint NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
                     job_id   bigint NOT NULL,
                     step     boolean NOT NULL,
