@@ -40,7 +40,7 @@ api_secure = false
 broker_url = $NGENEA_REDIS_URL
 threads = 4
 node_name = sandbox-node1
-commands = {"ngmigrate": "$run/bin/ngmigrate", "ngrecall": "$run/bin/ngrecall", "ngunmanage": "$run/bin/ngunmanage"}
+commands = {"ngmigrate": "$run/bin/ngmigrate", "ngrecall": "$run/bin/ngrecall", "ngunmanage": "$run/bin/ngunmanage", "mmlsfs": "$run/bin/mmlsfs", "mmlsfileset": "$run/bin/mmlsfileset", "mmcrsnapshot": "$run/bin/mmcrsnapshot", "mmdelsnapshot": "$run/bin/mmdelsnapshot", "mmlssnapshot": "$run/bin/mmlssnapshot", "ngsim": "$bin/ngsim"}
 CONF
 
 pids=()
@@ -103,6 +103,12 @@ Ngenea Hub is running.
   Sandbox site: london, filesystem $site/mmfs1 (sample files under data/projects)
   Tools:        $run/bin (ngmigrate, ngrecall, mm* as the sandbox provides them)
   Logs:         $run/hub.log, $run/worker.log
+
+Run a workflow (migrate the sample projects, then watch the job):
+  curl -s -X POST $api/file/workflow/ -H "Authorization: Bearer <access>" -H 'Content-Type: application/json' \\
+       -d '{"workflow": "migrate", "site": "london", "paths": ["$site/mmfs1/data/projects"]}'
+  curl -s -H "Authorization: Bearer <access>" $api/jobs/1/ | python3 -m json.tool
+  curl -s -H "Authorization: Bearer <access>" "$api/jobs/1/files/?page_size=0" | python3 -m json.tool
 
 Try the sandbox by hand:
   NGSIM_SITE=$site $run/bin/ngmigrate $site/mmfs1/data/projects/alpha/file1.bin
