@@ -20,8 +20,10 @@ struct ResultConsumerService: Service, CustomStringConvertible {
 
     func run() async throws {
         let connection = RedisConnection(configuration: redis, logger: logger)
+        // A message that cannot be applied is retried every lease; 1000 deliveries (over four hours) ride out
+        // a PostgreSQL outage instead of dropping results that tasks already produced.
         let stream = ReliableQueue.results(
-            connection: connection, options: .init(group: RedisKeys.hubGroup, lease: .seconds(15), maxDeliveries: 10),
+            connection: connection, options: .init(group: RedisKeys.hubGroup, lease: .seconds(15), maxDeliveries: 1000),
             logger: logger)
         var backoff = RetryBackoff()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
