@@ -23,23 +23,29 @@ struct Dispatcher: Sendable {
     /// End-of-job tasks, sent whatever the job's state (a cancelled snapdiff job still releases its lock).
     static let finalizerTasks = [SnapdiffFinalizer.task]
 
-    /// Sends the given tasks if they are still waiting and their job is active.
-    func dispatch(taskIDs: [Int64]) async throws {
-        guard !taskIDs.isEmpty else { return }
-        try await send(condition: "t.id = ANY($2::int8[])", [.array(taskIDs)])
+    /// Sends the given tasks if they are still waiting and their job is active. Returns the jobs that were
+    /// paused or cancelled while their tasks were being sent (the caller takes those tasks back).
+    func dispatch(taskIDs: [Int64]) async throws -> Set<Int64> {
+        guard !taskIDs.isEmpty else { return [] }
+        return try await send(condition: "t.id = ANY($2::int8[])", [.array(taskIDs)])
     }
 
-    /// Sends every waiting task of active jobs (after a restart, a resume, or a dispatcher that died).
-    /// Returns how many were sent.
-    @discardableResult
-    func sweep(limit: Int = 5000) async throws -> Int {
+    /// Sends waiting tasks of active jobs (after a restart, a resume, or a dispatcher that died): the
+    /// window is chosen among sendable tasks only, so a paused job's backlog cannot block it. Returns the
+    /// jobs paused or cancelled meanwhile, as `dispatch` does.
+    func sweep(limit: Int = 5000) async throws -> Set<Int64> {
         try await send(
-            condition: "t.id IN (SELECT id FROM tasks WHERE state = 'PENDING' AND NOT dispatched ORDER BY id LIMIT $2)",
+            condition: """
+                t.id IN (SELECT w.id FROM tasks w JOIN jobs wj ON wj.id = w.job_id
+                         WHERE w.state = 'PENDING' AND NOT w.dispatched
+                           AND (w.dispatch_claim IS NULL OR w.dispatch_claim < now())
+                           AND (wj.state IN \(Self.activeJobStates) OR w.name = ANY(ARRAY['\(Self.finalizerTasks.joined(separator: "','"))']))
+                         ORDER BY w.id LIMIT $2)
+                """,
             [.int(limit)])
     }
 
-    @discardableResult
-    private func send(condition: String, _ binds: [PostgresBind?]) async throws -> Int {
+    private func send(condition: String, _ binds: [PostgresBind?]) async throws -> Set<Int64> {
         let seconds = Double(claimLifetime.components.seconds)
         let rows = try await pool.query(
             """
@@ -52,7 +58,7 @@ struct Dispatcher: Sendable {
             RETURNING t.id, t.task_id, t.attempt, t.job_id, t.name, t.queue, t.kwargs::text AS kwargs,
                       t.input::text AS input
             """, [.double(seconds)] + binds)
-        guard !rows.isEmpty else { return 0 }
+        guard !rows.isEmpty else { return [] }
         var byQueue: [String: [(id: Int64, payload: [UInt8])]] = [:]
         let now = Date()
         for row in rows {
@@ -66,7 +72,7 @@ struct Dispatcher: Sendable {
                 enqueuedAt: now)
             byQueue[queueText, default: []].append((try row.decode(Int64.self, "id"), try WireCoding.encode(envelope)))
         }
-        var sent = 0
+        var sent: [Int64] = []
         for (queue, tasks) in byQueue {
             let stream = ReliableQueue(name: queue, connection: redis, logger: logger)
             // Redis runs a MULTI without interruption: keep each one to a few thousand entries. Each chunk is
@@ -78,12 +84,19 @@ struct Dispatcher: Sendable {
                     """
                     UPDATE tasks SET dispatched = true, entry_id = x.entry, dispatch_claim = NULL
                     FROM unnest($1::int8[], $2::text[]) AS x(id, entry)
-                    WHERE tasks.id = x.id
+                    WHERE tasks.id = x.id AND tasks.state = 'PENDING'
                     """, [.array(chunk.map(\.id)), .array(entries)])
-                sent += chunk.count
+                sent += chunk.map(\.id)
             }
         }
-        logger.debug("dispatched \(sent) tasks to \(byQueue.count) queues")
-        return sent
+        logger.debug("dispatched \(sent.count) tasks to \(byQueue.count) queues")
+        // A pause or cancel that committed while these were claimed could not see them yet.
+        let inactive = try await pool.query(
+            """
+            SELECT DISTINCT t.job_id FROM tasks t JOIN jobs j ON j.id = t.job_id
+            WHERE t.id = ANY($1::int8[]) AND j.state IN ('PAUSING', 'PAUSED', 'DEQUEUING', 'CANCELLED')
+            """, [.array(sent)]
+        ).decodeColumn(Int64.self, "job_id")
+        return Set(inactive)
     }
 }

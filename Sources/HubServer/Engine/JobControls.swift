@@ -14,15 +14,17 @@ extension WorkflowEngine {
         case pause, resume, cancel
     }
 
-    /// Applies a control and returns the job's state afterwards.
+    /// Applies a control and returns the job's state afterwards. Repeating a pause or cancel that is still
+    /// in progress (PAUSING, DEQUEUING) retries taking the job's tasks off the queues.
     /// - Throws: `APIError` 404 for an unknown job, 400 when the job's state does not allow it.
     func control(_ control: Control, job: Int64) async throws -> JobState {
-        let transition = try await pool.transaction { conn -> (state: JobState, entries: [String: [String]]) in
+        _ = try await pool.transaction { conn -> JobState in
             guard
                 let text = try conn.query("SELECT state FROM jobs WHERE id = $1 FOR UPDATE", [.int64(job)])
                     .decodeColumn(String.self, "state").first
             else { throw APIError.notFound("Job") }
             let current = JobState(rawValue: text) ?? .unknown
+            if (control == .pause && current == .pausing) || (control == .cancel && current == .dequeuing) { return current }
             let result: Result<JobState, JobControlError>
             switch control {
             case .pause: result = JobStateMachine.pause(current)
@@ -35,48 +37,65 @@ extension WorkflowEngine {
             case .failure(let error): throw APIError.badRequest(error.message)
             }
             try conn.execute("UPDATE jobs SET state = $2, modified = now() WHERE id = $1", [.int64(job), .string(next.rawValue)])
-            var entries: [String: [String]] = [:]
-            if control != .resume {
-                // Sent but perhaps not yet delivered: try to take them back (after the commit).
-                for row in try conn.query(
-                    """
-                    SELECT queue, entry_id FROM tasks
-                    WHERE job_id = $1 AND state = 'PENDING' AND dispatched AND entry_id IS NOT NULL
-                    """, [.int64(job)])
-                {
-                    entries[try row.decode(String.self, "queue"), default: []].append(try row.decode(String.self, "entry_id"))
-                }
-            }
-            return (next, entries)
+            return next
         }
-        var taken: [String] = []
-        for (queue, ids) in transition.entries {
-            taken += try await ReliableQueue(name: queue, connection: dispatcher.redis, logger: logger).delete(ids)
+        let state: JobState
+        if control == .resume {
+            state = try await pool.transaction { conn in try JobSettlement.settle(job: job, on: conn) }
+            try await sweep()
+        } else {
+            state = try await retract(job: job)
         }
-        let removed = taken
-        let state = try await pool.transaction { conn -> JobState in
-            if !removed.isEmpty {
-                if control == .cancel {
-                    let cancelled = try conn.execute(
-                        """
-                        UPDATE tasks SET state = 'CANCELLED', finished = now()
-                        WHERE job_id = $1 AND state = 'PENDING' AND entry_id = ANY($2::text[])
-                        """, [.int64(job), .array(removed)])
+        logger.info("job \(job): \(control.rawValue) -> \(state.rawValue)")
+        return state
+    }
+
+    /// Takes a pausing or cancelled job's sent-but-undelivered tasks back off their queues: cancelled when
+    /// the job is DEQUEUING, waiting unsent in PostgreSQL when it is PAUSING or PAUSED; then settles the
+    /// job. Delivered tasks run to their end. Idempotent, so it is safe to repeat after any failure (the
+    /// sweep service does, for jobs that stay PAUSING or DEQUEUING). End-of-job tasks are never taken back.
+    @discardableResult
+    func retract(job: Int64) async throws -> JobState {
+        var byQueue: [String: [String]] = [:]
+        for row in try await pool.query(
+            """
+            SELECT queue, entry_id FROM tasks
+            WHERE job_id = $1 AND state = 'PENDING' AND dispatched AND entry_id IS NOT NULL AND name <> ALL($2::text[])
+            """, [.int64(job), .array(Dispatcher.finalizerTasks)])
+        {
+            byQueue[try row.decode(String.self, "queue"), default: []].append(try row.decode(String.self, "entry_id"))
+        }
+        var queues: [String] = [], entries: [String] = []
+        for (queue, ids) in byQueue {
+            let removed = try await ReliableQueue(name: queue, connection: dispatcher.redis, logger: logger).delete(ids)
+            queues += Array(repeating: queue, count: removed.count)
+            entries += removed
+        }
+        let (removedQueues, removedEntries) = (queues, entries)
+        return try await pool.transaction { conn -> JobState in
+            let state = try conn.query("SELECT state FROM jobs WHERE id = $1 FOR UPDATE", [.int64(job)])
+                .decodeColumn(String.self, "state").first.flatMap(JobState.init(rawValue:)) ?? .unknown
+            // Stream ids are per stream: match on (queue, entry), never on the entry id alone.
+            let removed = "FROM unnest($2::text[], $3::text[]) AS x(queue, entry) WHERE t.job_id = $1 AND t.state = 'PENDING' AND t.queue = x.queue AND t.entry_id = x.entry"
+            let binds: [PostgresBind?] = [.int64(job), .array(removedQueues), .array(removedEntries)]
+            if !removedEntries.isEmpty {
+                if state == .dequeuing {
+                    let cancelled = try conn.execute("UPDATE tasks t SET state = 'CANCELLED', finished = now() \(removed)", binds)
                     try conn.execute("UPDATE jobs SET open_tasks = open_tasks - $2 WHERE id = $1", [.int64(job), .int(cancelled)])
                 } else {
-                    // Paused: back to waiting in PostgreSQL, sent again on resume.
-                    try conn.execute(
-                        """
-                        UPDATE tasks SET dispatched = false, entry_id = NULL, dispatch_claim = NULL
-                        WHERE job_id = $1 AND state = 'PENDING' AND entry_id = ANY($2::text[])
-                        """, [.int64(job), .array(removed)])
+                    // Back to waiting unsent; resume sends them again. (A job resumed meanwhile gets them from the sweep.)
+                    try conn.execute("UPDATE tasks t SET dispatched = false, entry_id = NULL, dispatch_claim = NULL \(removed)", binds)
                 }
             }
             return try JobSettlement.settle(job: job, on: conn)
         }
-        if control == .resume { try await dispatcher.sweep() }
-        logger.info("job \(job): \(control.rawValue) -> \(state.rawValue)")
-        return state
+    }
+
+    /// Sends every waiting task of active jobs, then takes back any that reached a job paused or cancelled
+    /// while they were being sent.
+    func sweep() async throws {
+        let inactive = try await dispatcher.sweep()
+        for job in inactive { try await retract(job: job) }
     }
 
     /// Resubmits a finished job's submission as a new job owned by `owner` (manual L14481: no effect on a

@@ -25,7 +25,7 @@ enum JobSettlement {
                                 failed_tasks = failed_tasks + $5, failed_files = failed_files + $6,
                                 numfiles = numfiles + $7, modified = now()
                 WHERE id = $1
-                RETURNING state, open_tasks, failed_tasks, failed_files
+                RETURNING state, open_tasks, total_tasks, failed_tasks, failed_files
                 """,
                 [
                     .int64(job), .int(delta.opened), .int(delta.closed), .int(delta.created), .int(delta.failedTasks),
@@ -35,7 +35,7 @@ enum JobSettlement {
         else { return .unknown }
         let state = JobState(rawValue: try row.decode(String.self, "state")) ?? .unknown
         return try settle(
-            job: job, state: state, open: try row.decode(Int.self, "open_tasks"),
+            job: job, state: state, open: try row.decode(Int.self, "open_tasks"), total: try row.decode(Int.self, "total_tasks"),
             failedTasks: try row.decode(Int.self, "failed_tasks"), failedFiles: try row.decode(Int.self, "failed_files"),
             on: conn)
     }
@@ -52,7 +52,7 @@ enum JobSettlement {
             FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[])
                  AS d(id, opened, closed, created, failed_tasks, failed_files, numfiles)
             WHERE j.id = d.id
-            RETURNING j.id, j.state, j.open_tasks, j.failed_tasks, j.failed_files
+            RETURNING j.id, j.state, j.open_tasks, j.total_tasks, j.failed_tasks, j.failed_files
             """,
             [
                 .array(jobs), .array(jobs.map { deltas[$0]?.opened ?? 0 }), .array(jobs.map { deltas[$0]?.closed ?? 0 }),
@@ -62,40 +62,46 @@ enum JobSettlement {
         for row in rows {
             _ = try settle(
                 job: try row.decode(Int64.self, "id"), state: JobState(rawValue: try row.decode(String.self, "state")) ?? .unknown,
-                open: try row.decode(Int.self, "open_tasks"), failedTasks: try row.decode(Int.self, "failed_tasks"),
-                failedFiles: try row.decode(Int.self, "failed_files"), on: conn)
+                open: try row.decode(Int.self, "open_tasks"), total: try row.decode(Int.self, "total_tasks"),
+                failedTasks: try row.decode(Int.self, "failed_tasks"), failedFiles: try row.decode(Int.self, "failed_files"),
+                on: conn)
         }
     }
 
     /// Moves the job to the state its counters imply (spec/03 sections 15.1 and 17.6).
     static func settle(
-        job: Int64, state: JobState, open: Int, failedTasks: Int, failedFiles: Int, on conn: PostgresConnection
+        job: Int64, state: JobState, open: Int, total: Int, failedTasks: Int, failedFiles: Int, on conn: PostgresConnection
     ) throws -> JobState {
         guard !state.isFinal else { return state }
-        // Running = started, or sent to a worker and possibly being picked up right now.
+        // Running = started, sent to a worker and possibly being picked up right now, or being sent.
         var running = 0
         if state == .pausing || state == .dequeuing || open == 0 {
             running =
                 try conn.query(
                     """
                     SELECT count(*) AS n FROM tasks
-                    WHERE job_id = $1 AND (state = 'STARTED' OR (state = 'PENDING' AND dispatched))
+                    WHERE job_id = $1
+                      AND (state = 'STARTED' OR (state = 'PENDING' AND (dispatched OR dispatch_claim > now())))
                     """, [.int64(job)]
                 ).decodeColumn(Int.self, "n").first ?? 0
         }
         let progress = JobProgress(
             pendingTasks: max(0, open - running), startedTasks: running, failedTasks: failedTasks,
-            finishedTasks: 0, failedFiles: failedFiles, outstandingDiscovery: false)
+            finishedTasks: max(0, total - open), failedFiles: failedFiles, outstandingDiscovery: false)
         let next = JobStateMachine.derive(current: state, progress: progress)
         guard next != state else { return state }
-        if next.isFinal, try SnapdiffFinalizer.schedule(job: job, outcome: next, failedFiles: failedFiles, on: conn) {
+        if next.isFinal,
+            try SnapdiffFinalizer.schedule(job: job, outcome: next, failed: failedFiles > 0 || failedTasks > 0, on: conn)
+        {
             return state  // the job ends when its snapshots are rotated (or rolled back)
         }
         if next == .cancelled {
-            // Whatever never ran is cancelled with the job.
+            // Whatever never ran is cancelled with the job (not its end-of-job tasks: they release locks).
             let cancelled = try conn.execute(
-                "UPDATE tasks SET state = 'CANCELLED', finished = now() WHERE job_id = $1 AND state = 'PENDING'",
-                [.int64(job)])
+                """
+                UPDATE tasks SET state = 'CANCELLED', finished = now()
+                WHERE job_id = $1 AND state = 'PENDING' AND name <> ALL($2::text[])
+                """, [.int64(job), .array(Dispatcher.finalizerTasks)])
             _ = try conn.execute(
                 "UPDATE jobs SET open_tasks = open_tasks - $2 WHERE id = $1", [.int64(job), .int(cancelled)])
         }

@@ -28,11 +28,23 @@ struct MountMap: Sendable {
     func translate(_ path: String, from: String, to: String) -> String {
         guard from != to, let source = sites[from], let destination = sites[to] else { return path }
         var best: (name: String, mount: String)?
-        for (name, mount) in source where path == mount || path.hasPrefix(mount.hasSuffix("/") ? mount : mount + "/") {
+        for (name, raw) in source {
+            let mount = Self.trimmed(raw)
+            guard path == mount || path.hasPrefix(mount == "/" ? "/" : mount + "/") else { continue }
             if best == nil || mount.count > (best?.mount.count ?? 0) { best = (name, mount) }
         }
-        guard let best, let target = destination[best.name] else { return path }
-        return target + path.dropFirst(best.mount.count)
+        guard let best, let raw = destination[best.name] else { return path }
+        let target = Self.trimmed(raw)
+        let rest = best.mount == "/" ? String(path.dropFirst()) : String(path.dropFirst(best.mount.count).drop { $0 == "/" })
+        if rest.isEmpty { return target }
+        return target == "/" ? "/" + rest : target + "/" + rest
+    }
+
+    /// A mount point without trailing slashes (`/` stays `/`).
+    static func trimmed(_ mount: String) -> String {
+        var text = Substring(mount)
+        while text.count > 1, text.hasSuffix("/") { text = text.dropLast() }
+        return String(text)
     }
 
     func translate(_ items: [PathItem], from: String, to: String) -> [PathItem] {

@@ -63,13 +63,19 @@ extension NewTask {
                  WITH ORDINALITY AS t(task_id, job_id, run_id, name, kind, rule_index, step_index, parent_id, site,
                                       queue, kwargs, input, input_total, state, ord)
             ORDER BY t.ord
-            RETURNING id
+            RETURNING id, task_id
             """,
             [
                 .array(taskIDs), .array(jobs), .array(runs), .array(names), .array(kinds), .array(rules), .array(steps),
                 .array(parents), .array(sites), .array(queues), .array(kwargs), .array(inputs), .array(totals),
                 .array(states),
             ])
-        return try rows.decodeColumn(Int64.self, "id")
+        // RETURNING order is not guaranteed: map by the wire id.
+        var ids: [String: Int64] = [:]
+        for row in rows { ids[try row.decode(String.self, "task_id")] = try row.decode(Int64.self, "id") }
+        return try tasks.map { task in
+            guard let id = ids[task.taskID] else { throw EngineError.missingTask(task.taskID) }
+            return id
+        }
     }
 }

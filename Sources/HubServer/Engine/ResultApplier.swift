@@ -30,6 +30,12 @@ extension WorkflowEngine {
         let (starts, batches, finished) = (started, progress, results)
         let toDispatch = try await pool.transaction { conn -> [Int64] in
             var applier = ResultApplier(conn: conn, runs: runs)
+            // Every job this batch touches is locked first, in id order, so that replicas applying other
+            // batches cannot deadlock on them.
+            let jobs = Set(starts.map(\.jobID) + batches.map(\.jobID) + finished.map(\.jobID)).map(Int64.init).sorted()
+            if !jobs.isEmpty {
+                try conn.execute("SELECT id FROM jobs WHERE id = ANY($1::int8[]) ORDER BY id FOR UPDATE", [.array(jobs)])
+            }
             try applier.started(starts)
             for batch in batches { try applier.progress(batch) }
             try applier.results(finished)
@@ -154,7 +160,7 @@ struct ResultApplier {
         }
         try files.insert(on: conn)
 
-        // Lock the jobs in id order (replicas applying other batches take them in the same order).
+        // Already locked by `apply` (in id order).
         let jobIDs = Array(Set(applied.map(\.job))).sorted()
         var jobStates: [Int64: JobState] = [:]
         for row in try conn.query("SELECT id, state FROM jobs WHERE id = ANY($1::int8[]) ORDER BY id FOR UPDATE", [.array(jobIDs)]) {

@@ -33,10 +33,12 @@ final class RunCache: Sendable {
 
 enum EngineError: Error, CustomStringConvertible {
     case missingRun(Int64)
+    case missingTask(String)
 
     var description: String {
         switch self {
         case .missingRun(let id): "job run \(id) is missing from the database"
+        case .missingTask(let id): "task \(id) was not returned by its INSERT"
         }
     }
 }

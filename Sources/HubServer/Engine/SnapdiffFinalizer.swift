@@ -11,7 +11,8 @@ enum SnapdiffFinalizer {
     static let task = "dynamo.tasks.rotate_snapshot"
 
     /// Creates the rotate tasks of the job's unfinalized snapdiff runs; returns whether it created any.
-    static func schedule(job: Int64, outcome: JobState, failedFiles: Int, on conn: PostgresConnection) throws -> Bool {
+    /// `failed`: files or whole tasks of the job failed.
+    static func schedule(job: Int64, outcome: JobState, failed: Bool, on conn: PostgresConnection) throws -> Bool {
         let runs = try conn.query(
             """
             UPDATE job_runs r SET finalized = true
@@ -25,7 +26,7 @@ enum SnapdiffFinalizer {
         for row in runs {
             // The field may come as a bool or, from a form, as a string; absent means rotate (L11901).
             let rotateOnError = (try row.decode(String?.self, "rotate")).map { !["false", "\"false\""].contains($0) } ?? true
-            let rollback = outcome == .cancelled || (failedFiles > 0 && !rotateOnError)
+            let rollback = outcome == .cancelled || (failed && !rotateOnError)
             tasks.append(
                 NewTask(
                     jobID: job, runID: try row.decode(Int64.self, "id"), name: task, kind: .step,

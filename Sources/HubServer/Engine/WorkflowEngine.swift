@@ -123,7 +123,7 @@ struct WorkflowEngine: Sendable {
     /// Sends tasks now; on failure the dispatcher's sweep sends them later, so this only logs.
     func dispatch(_ taskIDs: [Int64]) async {
         do {
-            try await dispatcher.dispatch(taskIDs: taskIDs)
+            for job in try await dispatcher.dispatch(taskIDs: taskIDs) { try await retract(job: job) }
         } catch {
             logger.warning("could not send \(taskIDs.count) tasks now (they are sent on the next sweep): \(error)")
         }
@@ -154,7 +154,8 @@ struct WorkflowEngine: Sendable {
     static func batchLimits(site: String, on conn: PostgresConnection) throws -> BatchPlanner.BatchLimits {
         guard let row = try conn.query("SELECT file_batch_size, file_batch_gb FROM sites WHERE name = $1", [.string(site)]).first
         else { return .standard }
-        let gigabytes = try row.decode(Double.self, "file_batch_gb")
+        // Bounded so that a huge (or infinite) setting cannot overflow the byte count.
+        let gigabytes = min(try row.decode(Double.self, "file_batch_gb"), 1_000_000_000)
         return BatchPlanner.BatchLimits(
             files: try row.decode(Int.self, "file_batch_size"), bytes: Int64(gigabytes * Double(1 << 30)))
     }

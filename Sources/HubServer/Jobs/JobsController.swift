@@ -87,8 +87,9 @@ struct JobsController: Sendable {
             return JSONResponse.noContent
         }
         for control in [WorkflowEngine.Control.cancel, .pause, .resume] {
+            // Controls change a job: `change_job`, although they are POSTs (which would ask for add_job).
             api.post(
-                "/api/jobs/{id}/\(control.rawValue)/", access: .model("job"), tag: tag,
+                "/api/jobs/{id}/\(control.rawValue)/", access: .permission("change_job"), tag: tag,
                 summary: "\(control.rawValue.capitalized) the job."
             ) { request, context in
                 let id = try jobID(context)
