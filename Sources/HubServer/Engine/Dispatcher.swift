@@ -55,22 +55,19 @@ struct Dispatcher: Sendable {
               AND (j.state IN \(Self.activeJobStates) OR t.name = ANY(ARRAY['\(Self.finalizerTasks.joined(separator: "','"))']))
               AND t.state = 'PENDING' AND NOT t.dispatched
               AND (t.dispatch_claim IS NULL OR t.dispatch_claim < now())
-            RETURNING t.id, t.task_id, t.attempt, t.job_id, t.name, t.queue, t.kwargs::text AS kwargs,
-                      t.input::text AS input
+            RETURNING t.id, t.queue,
+                      jsonb_build_object(
+                          'v', \(WireVersion.current), 'task_id', t.task_id, 'attempt', t.attempt, 'jobid', t.job_id,
+                          'task', t.name, 'queue', t.queue, 'kwargs', t.kwargs, 'paths', t.input, 'stream_results', false,
+                          'enqueued_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text AS envelope
             """, [.double(seconds)] + binds)
         guard !rows.isEmpty else { return [] }
+        // PostgreSQL builds each task envelope (docs/wire-protocol.md) from the stored JSON, so the hub does not
+        // decode and re-encode every path it sends (every end-to-end test runs its tasks through this).
         var byQueue: [String: [(id: Int64, payload: [UInt8])]] = [:]
-        let now = Date()
         for row in rows {
-            let queueText = try row.decode(String.self, "queue")
-            let envelope = TaskEnvelope(
-                taskID: try row.decode(String.self, "task_id"), attempt: try row.decode(Int.self, "attempt"),
-                jobID: try row.decode(Int.self, "job_id"), task: try row.decode(String.self, "name"),
-                queue: try QueueName(parsing: queueText),
-                kwargs: try WireCoding.decode([String: JSONValue].self, from: Array(try row.decode(String.self, "kwargs").utf8)),
-                paths: try WireCoding.decode([PathItem].self, from: Array(try row.decode(String.self, "input").utf8)),
-                enqueuedAt: now)
-            byQueue[queueText, default: []].append((try row.decode(Int64.self, "id"), try WireCoding.encode(envelope)))
+            byQueue[try row.decode(String.self, "queue"), default: []].append(
+                (try row.decode(Int64.self, "id"), Array(try row.decode(String.self, "envelope").utf8)))
         }
         var sent: [Int64] = []
         for (queue, tasks) in byQueue {

@@ -32,7 +32,8 @@ struct QueuePool: Sendable {
         let keeper = LeaseKeeper(queue: control, consumer: consumer)
         let slots = Slots(capacity: pool.threads)
         let runner = TaskRunner(
-            tasks: tasks, publisher: publisher, control: control, keeper: keeper, node: consumer, logger: logger)
+            tasks: tasks, publisher: publisher, control: control,
+            acks: Coalescer { ids in _ = try await control.ack(ids) }, keeper: keeper, node: consumer, logger: logger)
         logger.info("consuming with \(pool.threads) threads")
 
         await withDiscardingTaskGroup { group in

@@ -6,11 +6,13 @@ import Shared
 /// Sends messages to the hub on the results stream (`ngenea:results`). At least once: callers publish a
 /// result before acking its task, and the hub fences duplicates by task id and attempt.
 struct ResultPublisher: Sendable {
-    let stream: ReliableQueue
+    /// Messages published by concurrent tasks go out together (pipelined MULTI/XADD.../EXEC).
+    let batcher: Coalescer<[UInt8]>
     let logger: Logger
 
     init(connection: RedisConnection, logger: Logger) {
-        self.stream = ReliableQueue.results(connection: connection, logger: logger)
+        let stream = ReliableQueue.results(connection: connection, logger: logger)
+        self.batcher = Coalescer { messages in _ = try await stream.enqueueMany(messages) }
         self.logger = logger
     }
 
@@ -22,7 +24,7 @@ struct ResultPublisher: Sendable {
         var backoff = RetryBackoff()
         while true {
             do {
-                _ = try await stream.enqueue(bytes)
+                try await batcher.submit(bytes)
                 return
             } catch {
                 try Task.checkCancellation()

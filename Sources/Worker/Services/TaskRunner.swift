@@ -8,6 +8,8 @@ struct TaskRunner: Sendable {
     let tasks: TaskTable
     let publisher: ResultPublisher
     let control: ReliableQueue
+    /// Acks of concurrent tasks go out together (one XACK + XDEL for many).
+    let acks: Coalescer<String>
     let keeper: LeaseKeeper
     let node: String
     let logger: Logger
@@ -83,7 +85,7 @@ struct TaskRunner: Sendable {
         var backoff = RetryBackoff()
         while !Task.isCancelled {
             do {
-                _ = try await control.ack([id])
+                try await acks.submit(id)
                 return
             } catch {
                 let delay = backoff.next()
