@@ -23,8 +23,10 @@ if [ $# -gt 0 ]; then
 fi
 # Suites whose assertions involve wall-clock time (leases, blocking, back-off) or that measure throughput
 # run in a second phase, one test at a time: on 2 cores, CPU-heavy suites running beside them would make
-# a time bound say nothing about the code. Everything else runs first, in parallel.
-timed='RedisQueueTests\.(RedisConnectionTests|ReliableQueueTests|ExactlyOnceDeliveryTests|ThroughputTests)|PostgresTests\.ThroughputTests|SandboxTests\.StartupTimeTests'
+# a time bound say nothing about the code. The Redis restart suite goes there too: it restarts its own
+# redis-server on the same port, which the hubs and workers that other suites start on free ports could
+# take in between. Everything else runs first, in parallel.
+timed='RedisQueueTests\.(RedisConnectionTests|ReliableQueueTests|ExactlyOnceDeliveryTests|ThroughputTests|RedisRestartTests)|PostgresTests\.ThroughputTests|SandboxTests\.StartupTimeTests|WorkerTests\.PluginProcessTests'
 echo "== phase 1: all suites but the timed ones, in parallel"
 swift test --skip-build --skip "$timed"
 echo "== phase 2: timed and throughput suites, one test at a time"

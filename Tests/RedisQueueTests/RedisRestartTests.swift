@@ -40,7 +40,7 @@ private final class PrivateRedisServer {
         try process.run()
         self.process = process
         let probe = RedisConnection(configuration: configuration, name: "probe", logger: TestRedis.logger)
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if (try? await probe.ping()) != nil { return }
             guard process.isRunning else { break }

@@ -70,9 +70,9 @@ import Testing
         sandbox.extraEnvironment = ["NGSIM_SLOW": "*/slow2.txt:20000"]
         var settings = sandbox.settings
         settings.timeout = .seconds(2)
-        let started = ContinuousClock.now
+        // Left alone, the tool would finish slow2 after 20 s and report it processed: the failure with
+        // "timed out" shows it was killed at the timeout (no wall-clock bound: the machine may be loaded).
         let result = try await ToolRunner(settings: settings).runBatch(tool: "ngmigrate", options: [], paths: files)
-        #expect(ContinuousClock.now - started < .seconds(15))
         #expect(result.outcomes.map(\.state) == [.processed, .failures, .failures])
         #expect(result.outcomes[1].message.contains("timed out"))
     }
