@@ -79,9 +79,13 @@ extension WorkflowEngine {
             let removed = "FROM unnest($2::text[], $3::text[]) AS x(queue, entry) WHERE t.job_id = $1 AND t.state = 'PENDING' AND t.queue = x.queue AND t.entry_id = x.entry"
             let binds: [PostgresBind?] = [.int64(job), .array(removedQueues), .array(removedEntries)]
             if !removedEntries.isEmpty {
-                if state == .dequeuing {
+                // A job that ended meanwhile (a task raced its cancel) gets the task cancelled too.
+                if state == .dequeuing || state.isFinal {
                     let cancelled = try conn.execute("UPDATE tasks t SET state = 'CANCELLED', finished = now() \(removed)", binds)
-                    try conn.execute("UPDATE jobs SET open_tasks = open_tasks - $2 WHERE id = $1", [.int64(job), .int(cancelled)])
+                    // A final job's counters are closed (its open tasks were settled when it ended).
+                    if state == .dequeuing {
+                        try conn.execute("UPDATE jobs SET open_tasks = open_tasks - $2 WHERE id = $1", [.int64(job), .int(cancelled)])
+                    }
                 } else {
                     // Back to waiting unsent; resume sends them again. (A job resumed meanwhile gets them from the sweep.)
                     try conn.execute("UPDATE tasks t SET dispatched = false, entry_id = NULL, dispatch_claim = NULL \(removed)", binds)
