@@ -77,7 +77,7 @@ enum Message {
 
 extension JSONValue {
     /// The type name DRF's messages use (the server it copies is written in Python).
-    var pythonTypeName: String {
+    public var pythonTypeName: String {
         switch self {
         case .null: "NoneType"
         case .bool: "bool"

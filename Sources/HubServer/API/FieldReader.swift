@@ -1,4 +1,5 @@
 import Foundation
+import HubCore
 import Shared
 
 /// Reads a JSON object's fields one by one the way DRF serializers validate: unknown keys are ignored,
@@ -148,17 +149,7 @@ struct FieldReader {
     }
 
     /// The JSON type's name as DRF (Python) words it in messages.
-    static func pythonType(_ value: JSONValue) -> String {
-        switch value {
-        case .null: "NoneType"
-        case .bool: "bool"
-        case .int: "int"
-        case .double: "float"
-        case .string: "str"
-        case .array: "list"
-        case .object: "dict"
-        }
-    }
+    static func pythonType(_ value: JSONValue) -> String { value.pythonTypeName }
 }
 
 /// Why one element of a list field is invalid.

@@ -28,7 +28,7 @@ struct PluginOutput: Sendable, Equatable {
 /// line number and a quote of the line (truncated).
 struct PluginOutputParser {
     private(set) var output = PluginOutput()
-    private var pending: [UInt8] = []
+    private var lines = LineBuffer()
     private let decoder = JSONDecoder()
 
     /// How much of a bad line an error quotes.
@@ -37,26 +37,13 @@ struct PluginOutputParser {
     static let states: [FileState] = [.processed, .skipped, .aborted, .failures]
 
     mutating func feed<Bytes: Collection<UInt8>>(_ bytes: Bytes) {
-        var start = bytes.startIndex
-        while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            if pending.isEmpty {
-                handle(bytes[start..<newline])
-            } else {
-                pending.append(contentsOf: bytes[start..<newline])
-                handle(pending)
-                pending.removeAll(keepingCapacity: true)
-            }
-            start = bytes.index(after: newline)
-        }
-        pending.append(contentsOf: bytes[start...])
+        for line in lines.feed(bytes) { handle(line) }
     }
 
     /// Handles a last line that has no newline.
     mutating func finish() {
-        if !pending.isEmpty {
-            handle(pending)
-            pending.removeAll()
-        }
+        let rest = lines.takeRest()
+        if !rest.isEmpty { handle(rest) }
     }
 
     private mutating func handle<Line: Collection<UInt8>>(_ raw: Line) {

@@ -20,7 +20,7 @@ struct ToolOutput: Sendable, Equatable {
 struct ToolOutputDecoder: ProcessOutputSink {
     let expected: [String]
     private(set) var output = ToolOutput()
-    private var pending: [UInt8] = []
+    private var lines = LineBuffer()
     private var lineNumber = 0
 
     /// How much of a bad line an error quotes.
@@ -31,26 +31,14 @@ struct ToolOutputDecoder: ProcessOutputSink {
     }
 
     mutating func feed<Bytes: Collection<UInt8>>(_ bytes: Bytes) {
-        var start = bytes.startIndex
-        while let newline = bytes[start...].firstIndex(of: 0x0A) {
-            if pending.isEmpty {
-                handle(Array(bytes[start..<newline]))
-            } else {
-                pending.append(contentsOf: bytes[start..<newline])
-                handle(pending)
-                pending.removeAll(keepingCapacity: true)
-            }
-            start = bytes.index(after: newline)
-        }
-        pending.append(contentsOf: bytes[start...])
+        for line in lines.feed(bytes) { handle(line) }
     }
 
     /// A last line without its newline counts only if it is complete and valid: a tool that died while
     /// writing it has not reported that file.
     mutating func finish() {
-        guard !pending.isEmpty, output.error == nil else { return }
-        let line = pending
-        pending.removeAll()
+        let line = lines.takeRest()
+        guard !line.isEmpty, output.error == nil else { return }
         if let outcome = try? decode(line, index: output.outcomes.count) { output.outcomes.append(outcome) }
     }
 
