@@ -88,11 +88,15 @@ public struct TaskResult: Sendable, Hashable, Codable {
     /// discovery (recursive_navigate spawns one per non-empty directory, L12196). The items found so far are
     /// in `paths`, each with its `type`.
     public var discover: [String]?
+    /// `dynamo.tasks.site_inventory` only: what the site has (filesystems, filesets, pools, servers).
+    public var inventory: SiteInventory?
+    /// Free-form output of tasks whose result is not files (the settings tasks' `{value, status, apply_output}`).
+    public var output: JSONValue?
 
     public init(
         taskID: String, attempt: Int, jobID: Int, paths: [PathItem], status: TaskStatus,
         willSpawnChildren: Bool? = nil, logs: [String]? = nil, error: String? = nil, node: String? = nil,
-        discover: [String]? = nil, version: Int = WireVersion.current
+        discover: [String]? = nil, inventory: SiteInventory? = nil, output: JSONValue? = nil, version: Int = WireVersion.current
     ) {
         self.version = version
         self.taskID = taskID
@@ -105,6 +109,8 @@ public struct TaskResult: Sendable, Hashable, Codable {
         self.error = error
         self.node = node
         self.discover = discover
+        self.inventory = inventory
+        self.output = output
     }
 
     enum CodingKeys: String, CodingKey {
@@ -114,6 +120,6 @@ public struct TaskResult: Sendable, Hashable, Codable {
         case jobID = "jobid"
         case paths, status
         case willSpawnChildren = "will_spawn_children"
-        case logs, error, node, discover
+        case logs, error, node, discover, inventory, output
     }
 }

@@ -156,3 +156,79 @@ struct PolicyTests {
         #expect(after["slow"] == before["fast"])
     }
 }
+
+/// What the hub's policy compiler emits (docs/policies.md): LIKE ... ESCAPE, LIMIT, the premigrate
+/// watermark, HSM-aware candidates and defer mode's pool assignment.
+extension PolicyTests {
+    @Test("LIKE ... ESCAPE makes % and _ literal")
+    func likeEscape() async throws {
+        let scratch = try Scratch()
+        let site = try await scratch.makeSite("siteA")
+        let m = site.mount
+        for name in ["a_b/x", "aXb/x", "100%/x", "100X/x"] { try Files.write(m.appendingPathComponent(name), Data("x".utf8)) }
+        let policy = scratch.sub("e.pol")
+        try #"""
+        RULE 'u' LIST 'underscore' WHERE PATH_NAME LIKE '%/a\_b/%' ESCAPE '\'
+        RULE 'p' LIST 'percent' WHERE PATH_NAME LIKE '%/100!%/%' ESCAPE '!'
+        """#.write(to: policy, atomically: true, encoding: .utf8)
+        let prefix = scratch.sub("run").path
+        let r = try await NGSim.run(["mmapplypolicy", m.path, "-P", policy.path, "-I", "defer", "-f", prefix], env: site.env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(paths(try entries(URL(fileURLWithPath: prefix + ".list.underscore"))) == [m.appendingPathComponent("a_b/x").path])
+        #expect(paths(try entries(URL(fileURLWithPath: prefix + ".list.percent"))) == [m.appendingPathComponent("100%/x").path])
+        let bad = scratch.sub("bad.pol")
+        try "RULE 'u' LIST 'l' WHERE NAME LIKE 'a' ESCAPE 'ab'".write(to: bad, atomically: true, encoding: .utf8)
+        let refused = try await NGSim.run(["mmapplypolicy", m.path, "-P", bad.path, "-I", "test"], env: site.env)
+        #expect(refused.status == 2 && refused.stderr.contains("ESCAPE"), "\(refused.stderr)")
+    }
+
+    @Test("THRESHOLD(high,low,premigrate) lists files to migrate, then files to pre-migrate; migrated files are no candidates")
+    func premigrateWatermark() async throws {
+        let scratch = try Scratch()
+        let site = try await scratch.makeSite("siteA", extra: ["--pool", "data=1M"])
+        let m = site.mount
+        // 300K + 200K + 100K + a 400K stub (a block at most) = 600-604K of 1M: about 59% used.
+        for (name, size) in [("a300", 300 * 1024), ("b200", 200 * 1024), ("c100", 100 * 1024), ("stub400", 400 * 1024)] {
+            try Files.write(m.appendingPathComponent(name), Files.random(size))
+        }
+        #expect(try await NGSim.run(["ngmigrate", m.appendingPathComponent("stub400").path], env: site.env).status == 0)
+        let policy = scratch.sub("w.pol")
+        try """
+        RULE EXTERNAL POOL 'ngenea' EXEC '' ESCAPE '%/'
+        RULE 'data_to_ngenea' MIGRATE FROM POOL 'data' THRESHOLD(50,30,15) WEIGHT(FILE_SIZE) TO POOL 'ngenea' SHOW(VARCHAR(FILE_SIZE))
+        """.write(to: policy, atomically: true, encoding: .utf8)
+        let prefix = scratch.sub("w").path
+        let r = try await NGSim.run(["mmapplypolicy", m.path, "-P", policy.path, "-I", "defer", "-f", prefix], env: site.env)
+        #expect(r.status == 0, "\(r.stderr)")
+        // a300 takes the pool to about 29.5% (<= 30); b200 then to about 10% (<= 15) as a pre-migration.
+        let migrate = try entries(URL(fileURLWithPath: prefix + ".list.ngenea"))
+        #expect(paths(migrate) == [m.appendingPathComponent("a300").path])
+        #expect(migrate.first?.contains(" 0  307200 -- ") == true, "\(migrate)")
+        #expect(paths(try entries(URL(fileURLWithPath: prefix + ".premigrate.ngenea"))) == [m.appendingPathComponent("b200").path])
+        #expect(try await NGSim.run(["state", m.appendingPathComponent("a300").path], env: site.env).stdout.hasPrefix("resident"),
+                "defer mode migrates nothing")
+    }
+
+    @Test("LIMIT on an internal destination is a best fit; -I defer assigns the files to the new pool")
+    func limitAndDeferredInternalMoves() async throws {
+        let scratch = try Scratch()
+        let site = try await scratch.makeSite("siteA", extra: ["--pool", "fast=1M", "--pool", "slow=1M"])
+        let m = site.mount
+        for (name, size) in [("a500", 500 * 1024), ("b300", 300 * 1024), ("c100", 100 * 1024)] {
+            try Files.write(m.appendingPathComponent(name), Files.random(size))
+        }
+        let policy = scratch.sub("l.pol")
+        try """
+        RULE 'fast_to_slow' MIGRATE FROM POOL 'fast' WEIGHT(KB_ALLOCATED) TO POOL 'slow' LIMIT(60) SHOW(VARCHAR(FILE_SIZE))
+        """.write(to: policy, atomically: true, encoding: .utf8)
+        let r = try await NGSim.run(["mmapplypolicy", m.path, "-P", policy.path, "-I", "defer", "-f", scratch.sub("l").path], env: site.env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("2 files assigned to other internal pools"), "\(r.stdout)")
+        // 60% of 1M is 614.4K: a500 fits, b300 would not (800K), c100 does (600K).
+        let rows = parseY(try await NGSim.run(["mmdf", "mmfs1", "-Y"], env: site.env).stdout)["poolTotal"] ?? []
+        var used: [String: Int64] = [:]
+        for row in rows { used[row["poolName"] ?? ""] = Int64(row["usedBytes"] ?? "") }
+        #expect(used["slow"] == Int64(600 * 1024))
+        #expect(used["fast"] == Int64(300 * 1024))
+    }
+}

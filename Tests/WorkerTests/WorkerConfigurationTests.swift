@@ -112,3 +112,40 @@ import Testing
         #expect(config.commands == ["ngmigrate": "/opt/bin/ngmigrate", "ngrecall": "/opt/bin/ngrecall"])
     }
 }
+
+/// The settings tasks' keys (docs/worker.md): defaults, values, and errors naming file, line and key.
+@Suite struct WorkerSiteSettingsConfigurationTests {
+    func parse(_ extra: String) throws(ConfigError) -> WorkerConfiguration {
+        try WorkerConfiguration.parse(
+            text: "[settings]\nsite = s\napi_host = h\n" + extra, path: "/etc/ngenea/ngenea-worker.conf",
+            environment: ["NGENEA_NODE_NAME": "n1"])
+    }
+
+    @Test func defaultsAndValues() throws {
+        let defaults = try parse("")
+        #expect(defaults.siteSettingsFile == "/etc/ngenea/site-settings.json")
+        #expect(defaults.settingsApplyCommand == nil)
+        let set = try parse(
+            "site_settings_file = /var/lib/ngenea/settings.json\nsettings_apply_command = [\"/usr/local/bin/apply-settings\", \"--all\"]\n")
+        #expect(set.siteSettingsFile == "/var/lib/ngenea/settings.json")
+        #expect(set.settingsApplyCommand == ["/usr/local/bin/apply-settings", "--all"])
+        let options = SiteSettingsOptions(set)
+        #expect(options.file == set.siteSettingsFile && options.applyCommand == set.settingsApplyCommand && options.nodeName == "n1")
+    }
+
+    @Test(arguments: [
+        ("site_settings_file = settings.json\n", "/etc/ngenea/ngenea-worker.conf:4: site_settings_file: 'settings.json' must be an absolute path"),
+        ("settings_apply_command = /usr/local/bin/apply-settings --all\n",
+         "/etc/ngenea/ngenea-worker.conf:4: settings_apply_command: '/usr/local/bin/apply-settings --all' must be a JSON list of strings, program first, e.g. [\"/usr/local/bin/apply-settings\"]"),
+        ("settings_apply_command = []\n",
+         "/etc/ngenea/ngenea-worker.conf:4: settings_apply_command: '[]' must be a JSON list of strings, program first, e.g. [\"/usr/local/bin/apply-settings\"]"),
+    ])
+    func badValuesNameFileLineAndKey(text: String, message: String) {
+        do {
+            _ = try parse(text)
+            Issue.record("accepted \(text)")
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+}

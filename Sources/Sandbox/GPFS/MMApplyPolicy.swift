@@ -5,15 +5,38 @@ import Glibc
 enum MMApplyPolicy {
     static let usage = """
     usage: mmapplypolicy {PATH | Device} -P POLICYFILE [-I yes|defer|test] [-f PREFIX] [-L n]
-      Rules: EXTERNAL LIST, EXTERNAL POOL, LIST, MIGRATE [FROM POOL [THRESHOLD]] [WEIGHT] TO POOL, EXCLUDE.
+      Rules: EXTERNAL LIST, EXTERNAL POOL, LIST, MIGRATE [FROM POOL [THRESHOLD(high,low[,premigrate])]]
+             [WEIGHT] TO POOL [LIMIT(n)], EXCLUDE.
       -I yes (default)  write candidate lists and run the EXEC programs of external lists/pools as
-                        PROGRAM LIST|MIGRATE LISTFILE [OPTS]; MIGRATE to an internal pool moves the file
-                        to that pool (user.ngenea.pool)
-      -I defer          only write PREFIX.list.<list or pool name> (needs -f)
+                        PROGRAM LIST|MIGRATE|PREMIGRATE LISTFILE [OPTS]; MIGRATE to an internal pool
+                        moves the file to that pool (user.ngenea.pool)
+      -I defer          write PREFIX.list.<list or pool name> and PREFIX.premigrate.<pool> (needs -f)
+                        and assign internal-pool moves (GPFS defers only their data movement)
       -I test           evaluate and report only
       -L n              n >= 2 also prints every chosen file
       accepted and ignored: -N nodes, -g dir, -s dir, -m n, -B n, -a n, -n n, --scope X, --single-instance
     """
+
+    private enum OutputKind: Equatable {
+        case list, migrate, premigrate
+
+        var label: String {
+            switch self {
+            case .list: "list"
+            case .migrate: "pool"
+            case .premigrate: "premigrate to pool"
+            }
+        }
+
+        /// The first argument of the EXEC program.
+        var operation: String {
+            switch self {
+            case .list: "LIST"
+            case .migrate: "MIGRATE"
+            case .premigrate: "PREMIGRATE"
+            }
+        }
+    }
 
     private struct Candidate {
         let file: PolicyFile
@@ -84,7 +107,7 @@ enum MMApplyPolicy {
         for rule in rules {
             switch rule.kind {
             case .list(let name, let from, _, _, _, _): try checkName(name, rule); try checkPool(from, rule, external: false)
-            case .migrate(let from, _, _, let to, _, _): try checkName(to, rule); try checkPool(from, rule, external: false); try checkPool(to, rule, external: true)
+            case .migrate(let m): try checkName(m.toPool, rule); try checkPool(m.fromPool, rule, external: false); try checkPool(m.toPool, rule, external: true)
             case .exclude(let from, _, _): try checkPool(from, rule, external: false)
             case .externalList(let name, _, _, _), .externalPool(let name, _, _, _): try checkName(name, rule)
             }
@@ -101,7 +124,7 @@ enum MMApplyPolicy {
         }
         var active = [Bool](repeating: true, count: rules.count)
         for (i, rule) in rules.enumerated() {
-            if case .migrate(let from?, let threshold?, _, _, _, _) = rule.kind { active[i] = occupancy(from) >= threshold.high }
+            if case .migrate(let m) = rule.kind, let from = m.fromPool, let threshold = m.threshold { active[i] = occupancy(from) >= threshold.high }
         }
 
         let now = Double(Posix.nowNs()) / 1e9
@@ -111,22 +134,27 @@ enum MMApplyPolicy {
         var scanned = 0
         let filesets = site.filesets(of: fs.name)
         var evaluationError: PolicyError?
+        let externalPoolNames = Set(externalPools.keys)
         TreeWalker.walk(root: scanRoot, skip: [site.stateDirectory]) { path, _, info in
             guard evaluationError == nil else { return false }
             scanned += 1
             let file = describe(path, info, pools: pools, fs: fs, site: site, filesets: filesets)
             do throws(PolicyError) {
-                if let index = try firstMatch(rules, active: active, file: file, now: now) {
+                if let index = try firstMatch(rules, active: active, externalPools: externalPoolNames, file: file, now: now) {
                     hits[index] += 1
                     let evaluator = PolicyEvaluator(now: now, line: rules[index].line)
+                    var weightAndShow: (PolicyExpr?, [PolicyExpr])?
                     switch rules[index].kind {
-                    case .list(_, _, _, let show, let weight, _), .migrate(_, _, let weight, _, let show, _):
+                    case .list(_, _, _, let show, let weight, _): weightAndShow = (weight, show)
+                    case .migrate(let m): weightAndShow = (m.weight, m.show)
+                    default: break
+                    }
+                    if let pair = weightAndShow {
+                        let (weight, show) = pair
                         let w = try weight.map { (e: PolicyExpr) throws(PolicyError) -> Double in try evaluator.number(e, file) } ?? 0
                         var shown: [String] = []
                         for e in show { shown.append(evaluator.text(try evaluator.value(e, file))) }
                         candidates[index].append(Candidate(file: file, weight: w, show: shown.joined(separator: " ")))
-                    default:
-                        break
                     }
                 } else {
                     unmatched += 1
@@ -138,37 +166,63 @@ enum MMApplyPolicy {
         }
         if let evaluationError { throw SimError.failure("\(policyPath): \(evaluationError.text) (evaluating)") }
 
-        // Choose: LIST rules take every match; MIGRATE rules with THRESHOLD take files in WEIGHT order
-        // (descending) until the pool's projected occupancy is at or below the low mark.
+        // Choose: LIST rules take every match. A MIGRATE rule with THRESHOLD(high, low[, premigrate])
+        // takes files in WEIGHT order (highest first) while the pool's projected occupancy is above `low`;
+        // then, to an external pool, it pre-migrates further files while the occupancy (counting files
+        // already premigrated as freeable) is above `premigrate`. LIMIT(n) on an internal destination skips
+        // files that would take that pool over n% and goes on with smaller ones (a best fit).
         var chosen = [[Candidate]](repeating: [], count: rules.count)
+        var premigrating = [[Candidate]](repeating: [], count: rules.count)
         for (i, rule) in rules.enumerated() {
             let ordered = candidates[i].sorted { $0.weight != $1.weight ? $0.weight > $1.weight : $0.file.path.utf8.lexicographicallyPrecedes($1.file.path.utf8) }
-            switch rule.kind {
-            case .migrate(let from, let threshold, _, _, _, _):
-                for c in ordered {
-                    let pool = from ?? c.file.pool
-                    if let threshold, let cap = capacity[pool], Double(projectedUsed[pool] ?? 0) <= threshold.low * Double(cap) / 100 { break }
-                    chosen[i].append(c)
-                    projectedUsed[c.file.pool, default: 0] -= c.file.kbAllocated * 1024
-                }
-            default:
+            guard case .migrate(let m) = rule.kind else {
                 chosen[i] = ordered
+                continue
+            }
+            let toExternal = externalPools[m.toPool] != nil
+            var premigratePhase = false
+            for c in ordered {
+                let pool = m.fromPool ?? c.file.pool
+                let bytes = c.file.kbAllocated * 1024
+                if let threshold = m.threshold, let cap = capacity[pool] {
+                    let used = Double(projectedUsed[pool] ?? 0)
+                    if !premigratePhase && used <= threshold.low * Double(cap) / 100 {
+                        guard toExternal, threshold.premigrate != nil else { break }
+                        premigratePhase = true
+                    }
+                    if premigratePhase, let mark = threshold.premigrate {
+                        if used <= mark * Double(cap) / 100 { break }
+                        projectedUsed[pool, default: 0] -= bytes
+                        if !c.file.misc.contains("P") { premigrating[i].append(c) }
+                        continue
+                    }
+                }
+                if !toExternal, let limit = m.limit, let cap = capacity[m.toPool],
+                   Double((projectedUsed[m.toPool] ?? 0) + bytes) > limit * Double(cap) / 100 { continue }
+                chosen[i].append(c)
+                projectedUsed[c.file.pool, default: 0] -= bytes
+                if !toExternal { projectedUsed[m.toPool, default: 0] += bytes }
             }
         }
 
-        // Group into output lists: LIST rules by list name, MIGRATE rules by destination pool.
-        var outputs: [(name: String, isPool: Bool, lines: [Candidate])] = []
-        func add(_ name: String, isPool: Bool, _ items: [Candidate]) {
-            if let k = outputs.firstIndex(where: { $0.name == name && $0.isPool == isPool }) { outputs[k].lines += items }
-            else { outputs.append((name, isPool, items)) }
+        // Group into output lists: LIST rules by list name, MIGRATE rules by destination pool, and the
+        // files to pre-migrate separately (PREFIX.premigrate.<pool>).
+        var outputs: [(name: String, kind: OutputKind, lines: [Candidate])] = []
+        func add(_ name: String, _ kind: OutputKind, _ items: [Candidate]) {
+            if let k = outputs.firstIndex(where: { $0.name == name && $0.kind == kind }) { outputs[k].lines += items }
+            else { outputs.append((name, kind, items)) }
         }
         var internalMoves: [(PolicyFile, String)] = []
         for (i, rule) in rules.enumerated() {
             switch rule.kind {
-            case .list(let name, _, _, _, _, _): add(name, isPool: false, chosen[i])
-            case .migrate(_, _, _, let to, _, _):
-                if externalPools[to] != nil { add(to, isPool: true, chosen[i]) }
-                else { internalMoves += chosen[i].map { ($0.file, to) } }
+            case .list(let name, _, _, _, _, _): add(name, .list, chosen[i])
+            case .migrate(let m):
+                if externalPools[m.toPool] != nil {
+                    add(m.toPool, .migrate, chosen[i])
+                    if m.threshold?.premigrate != nil { add(m.toPool, .premigrate, premigrating[i]) }
+                } else {
+                    internalMoves += chosen[i].map { ($0.file, m.toPool) }
+                }
             default: break
             }
         }
@@ -183,7 +237,8 @@ enum MMApplyPolicy {
         for (i, rule) in rules.enumerated() {
             let kbHit = candidates[i].reduce(Int64(0)) { $0 + $1.file.kbAllocated }
             let kbChosen = chosen[i].reduce(Int64(0)) { $0 + $1.file.kbAllocated }
-            let note = active[i] ? "" : " (threshold not reached)"
+            var note = active[i] ? "" : " (threshold not reached)"
+            if !premigrating[i].isEmpty { note += " (+\(premigrating[i].count) to premigrate)" }
             report += String(i).leftPadded(6) + String(hits[i]).leftPadded(9) + String(kbHit).leftPadded(11) + String(chosen[i].count).leftPadded(9)
                 + String(kbChosen).leftPadded(11) + "  " + rule.label + note + "\n"
         }
@@ -191,6 +246,7 @@ enum MMApplyPolicy {
         if verbosity >= 2 {
             for (i, rule) in rules.enumerated() {
                 for c in chosen[i] { report += "[I] chosen by '\(rule.name)' WEIGHT(\(format2(c.weight))): \(c.file.path)\n" }
+                for c in premigrating[i] { report += "[I] premigrate by '\(rule.name)' WEIGHT(\(format2(c.weight))): \(c.file.path)\n" }
             }
         }
 
@@ -200,9 +256,9 @@ enum MMApplyPolicy {
         }
 
         let effectivePrefix = prefix.map { Paths.absolute($0, cwd: locator.cwd) } ?? "/tmp/ngsim-policy.\(getpid())"
-        var written: [(String, String, Int, PolicyRule?)] = []
+        var written: [(String, String, Int, PolicyRule?, OutputKind)] = []
         for output in outputs {
-            let rule = output.isPool ? externalPools[output.name] : externalLists[output.name]
+            let rule = output.kind == .list ? externalLists[output.name] : externalPools[output.name]
             var escape: String?
             if let rule {
                 switch rule.kind {
@@ -214,22 +270,22 @@ enum MMApplyPolicy {
             for c in output.lines {
                 text += "\(c.file.inode) \(c.file.generation) 0  \(encode(c.show, escape)) -- \(encode(c.file.path, escape))\n"
             }
-            let file = "\(effectivePrefix).list.\(output.name)"
+            let file = "\(effectivePrefix).\(output.kind == .premigrate ? "premigrate" : "list").\(output.name)"
             do { try Posix.writeTextFileAtomically(file, text) } catch { throw SimError.failure("cannot write \(file): \(error.message)") }
-            written.append((output.name, file, output.lines.count, rule))
-            report += "[I] \(output.isPool ? "pool" : "list") '\(output.name)': \(output.lines.count) entries in \(file)\n"
+            written.append((output.name, file, output.lines.count, rule, output.kind))
+            report += "[I] \(output.kind.label) '\(output.name)': \(output.lines.count) entries in \(file)\n"
         }
 
         Output.stdout(report)
         report = ""
         var status = ExitCode.ok
         if mode == "yes" {
-            for (name, file, count, rule) in written where count > 0 {
+            for (name, file, count, rule, kind) in written where count > 0 {
                 guard let rule else { continue }
-                var exec = "", opts: String?, op = "LIST"
+                var exec = "", opts: String?
+                let op = kind.operation
                 switch rule.kind {
-                case .externalList(_, let e, let o, _): exec = e; opts = o
-                case .externalPool(_, let e, let o, _): exec = e; opts = o; op = "MIGRATE"
+                case .externalList(_, let e, let o, _), .externalPool(_, let e, let o, _): exec = e; opts = o
                 default: break
                 }
                 guard !exec.isEmpty else { continue }
@@ -237,14 +293,19 @@ enum MMApplyPolicy {
                 Output.stdout("[I] EXEC \(exec) \(op) for '\(name)' exited with \(code)\n")
                 if code != 0 { status = ExitCode.fileErrors }
             }
-            for (file, pool) in internalMoves {
-                let fd = Posix.openFile(file.path, O_RDONLY | O_NOFOLLOW)
-                guard fd >= 0 else { status = ExitCode.fileErrors; continue }
-                do throws(FileError) { try Xattr.set(fd: fd, HSMXattr.pool, pool) } catch { status = ExitCode.fileErrors }
-                close(fd)
-            }
-            if !internalMoves.isEmpty { report += "[I] \(internalMoves.count) files moved between internal pools\n" }
-            if prefix == nil { for (_, file, _, _) in written { unlink(file) } }
+            if prefix == nil { for (_, file, _, _, _) in written { unlink(file) } }
+        }
+        // GPFS's -I defer defers only the data movement between internal pools (to the next restripe):
+        // the files are assigned to their new pool all the same. The sandbox has no data placement apart
+        // from that assignment, so both modes set it.
+        for (file, pool) in internalMoves {
+            let fd = Posix.openFile(file.path, O_RDONLY | O_NOFOLLOW)
+            guard fd >= 0 else { status = ExitCode.fileErrors; continue }
+            do throws(FileError) { try Xattr.set(fd: fd, HSMXattr.pool, pool) } catch { status = ExitCode.fileErrors }
+            close(fd)
+        }
+        if !internalMoves.isEmpty {
+            report += "[I] \(internalMoves.count) files \(mode == "yes" ? "moved between internal pools" : "assigned to other internal pools (data movement deferred)")\n"
         }
         Output.stdout(report)
         if status != ExitCode.ok { Output.stderr("mmapplypolicy: an EXEC program failed or a file could not be moved\n") }
@@ -261,7 +322,7 @@ enum MMApplyPolicy {
     }
 
     /// The first rule that applies to the file (EXCLUDE stops the search), or nil.
-    private static func firstMatch(_ rules: [PolicyRule], active: [Bool], file: PolicyFile, now: Double) throws(PolicyError) -> Int? {
+    private static func firstMatch(_ rules: [PolicyRule], active: [Bool], externalPools: Set<String>, file: PolicyFile, now: Double) throws(PolicyError) -> Int? {
         for (i, rule) in rules.enumerated() where active[i] {
             let evaluator = PolicyEvaluator(now: now, line: rule.line)
             switch rule.kind {
@@ -271,9 +332,13 @@ enum MMApplyPolicy {
                 if file.isDirectory && !dirs { continue }
                 if let from, from != file.pool { continue }
                 if try condition.map({ (c: PolicyExpr) throws(PolicyError) -> Bool in try evaluator.truth(c, file) }) ?? true { return i }
-            case .migrate(let from, _, _, _, _, let condition):
+            case .migrate(let m):
                 if file.isDirectory || file.misc.hasPrefix("L") { continue }
-                if let from, from != file.pool { continue }
+                if let from = m.fromPool, from != file.pool { continue }
+                // Like GPFS with an HSM: a file already migrated is not a candidate to migrate again, and a
+                // file already in the destination pool has nowhere to go.
+                if externalPools.contains(m.toPool) ? file.misc.contains("M") : file.pool == m.toPool { continue }
+                let condition = m.condition
                 if try condition.map({ (c: PolicyExpr) throws(PolicyError) -> Bool in try evaluator.truth(c, file) }) ?? true { return i }
             case .exclude(let from, let dirs, let condition):
                 if file.isDirectory && !dirs { continue }

@@ -17,9 +17,11 @@ enum MMLsCluster {
         let clusterId = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } >> 1
         if args.flag("-Y") {
             let summary = YTable("mmlscluster", "clusterSummary", ["clusterName", "clusterId", "uidDomain", "rshPath", "rcpPath", "repositoryType"])
-            let node = YTable("mmlscluster", "clusterNode", ["nodeNumber", "daemonNodeName", "ipAddress", "adminNodeName", "designation"])
+            // The clusterNode fields of real GPFS; the sandbox node has no other roles (no CES, AFM gateway...).
+            let node = YTable("mmlscluster", "clusterNode", ["nodeNumber", "daemonNodeName", "ipAddress", "adminNodeName", "designation",
+                                                             "otherNodeRoles", "adminLoginName", "otherNodeRolesAlias"])
             Output.stdout(summary.header + summary.row([site.name, String(clusterId), site.name, "/usr/bin/ssh", "/usr/bin/scp", "CCR"])
-                + node.header + node.row(["1", host, "127.0.0.1", host, "quorumManager"]))
+                + node.header + node.row(["1", host, "127.0.0.1", host, "quorumManager", "", "root", ""]))
         } else {
             Output.stdout("""
 

@@ -12,7 +12,8 @@ indirect enum PolicyExpr {
     case or(PolicyExpr, PolicyExpr)
     /// = <> < <= > >= + - * / ||
     case binary(String, PolicyExpr, PolicyExpr)
-    case like(PolicyExpr, PolicyExpr, negated: Bool)
+    /// `LIKE pattern [ESCAPE 'c']`: `c` makes the next `%`, `_` or `c` of the pattern literal.
+    case like(PolicyExpr, PolicyExpr, negated: Bool, escape: Unicode.Scalar?)
     case inList(PolicyExpr, [PolicyExpr], negated: Bool)
     case isNull(PolicyExpr, negated: Bool)
 }
@@ -23,8 +24,19 @@ struct PolicyRule {
         case externalList(name: String, exec: String, opts: String?, escape: String?)
         case externalPool(name: String, exec: String, opts: String?, escape: String?)
         case list(name: String, fromPool: String?, directoriesPlus: Bool, show: [PolicyExpr], weight: PolicyExpr?, condition: PolicyExpr?)
-        case migrate(fromPool: String?, threshold: Threshold?, weight: PolicyExpr?, toPool: String, show: [PolicyExpr], condition: PolicyExpr?)
+        case migrate(Migrate)
         case exclude(fromPool: String?, directoriesPlus: Bool, condition: PolicyExpr?)
+    }
+
+    struct Migrate {
+        let fromPool: String?
+        let threshold: Threshold?
+        let weight: PolicyExpr?
+        let toPool: String
+        /// `LIMIT(n)`: an internal destination pool takes files only while it stays at or below n%.
+        let limit: Double?
+        let show: [PolicyExpr]
+        let condition: PolicyExpr?
     }
 
     struct Threshold {

@@ -79,11 +79,11 @@ struct PolicyEvaluator {
             if try truth(a, file) { return .bool(true) }
             return .bool(try truth(b, file))
         case .binary(let op, let a, let b): return try binary(op, try value(a, file), try value(b, file))
-        case .like(let e, let p, let negated):
+        case .like(let e, let p, let negated, let escape):
             let v = try value(e, file)
             let pattern = try value(p, file)
             if case .null = v { return .bool(false) }
-            let matched = Self.like(text(v), text(pattern))
+            let matched = Self.like(text(v), text(pattern), escape: escape)
             return .bool(negated ? !matched : matched)
         case .inList(let e, let items, let negated):
             let v = try value(e, file)
@@ -246,16 +246,31 @@ struct PolicyEvaluator {
         return s
     }
 
-    /// SQL LIKE: `%` any run, `_` one character; case-sensitive.
-    static func like(_ text: String, _ pattern: String) -> Bool {
+    /// One element of a LIKE pattern.
+    private enum LikeToken: Equatable {
+        case any, one
+        case literal(Unicode.Scalar)
+    }
+
+    /// SQL LIKE: `%` any run, `_` one character; case-sensitive. With an escape character, the
+    /// character after it is literal (a trailing escape is itself literal).
+    static func like(_ text: String, _ pattern: String, escape: Unicode.Scalar? = nil) -> Bool {
         let t = Array(text.unicodeScalars)
-        let p = Array(pattern.unicodeScalars)
+        var p: [LikeToken] = []
+        var scalars = pattern.unicodeScalars.makeIterator()
+        while let c = scalars.next() {
+            if let escape, c == escape {
+                p.append(.literal(scalars.next() ?? c))
+            } else {
+                p.append(c == "%" ? .any : c == "_" ? .one : .literal(c))
+            }
+        }
         var ti = 0, pi = 0
         var starP = -1, starT = 0
         while ti < t.count {
-            if pi < p.count && (p[pi] == "_" || (p[pi] != "%" && p[pi] == t[ti])) {
+            if pi < p.count && (p[pi] == .one || p[pi] == .literal(t[ti])) {
                 ti += 1; pi += 1
-            } else if pi < p.count && p[pi] == "%" {
+            } else if pi < p.count && p[pi] == .any {
                 starP = pi; starT = ti; pi += 1
             } else if starP >= 0 {
                 pi = starP + 1; starT += 1; ti = starT
@@ -263,7 +278,7 @@ struct PolicyEvaluator {
                 return false
             }
         }
-        while pi < p.count && p[pi] == "%" { pi += 1 }
+        while pi < p.count && p[pi] == .any { pi += 1 }
         return pi == p.count
     }
 }

@@ -112,19 +112,22 @@ struct PolicyParser {
             var threshold: PolicyRule.Threshold?
             var weight: PolicyExpr?
             var toPool: String?
+            var limit: Double?
             var show: [PolicyExpr] = []
             while true {
                 if acceptWord("FROM") { try expectWord("POOL"); fromPool = try quoted("pool name") }
                 else if acceptWord("THRESHOLD") { threshold = try thresholdClause() }
                 else if acceptWord("WEIGHT") { weight = try parenthesised() }
                 else if acceptWord("TO") { try expectWord("POOL"); toPool = try quoted("pool name") }
+                else if acceptWord("LIMIT") { limit = try limitClause() }
                 else if acceptWord("SHOW") { show = try parenthesisedList() }
                 else { break }
             }
             guard let toPool else { throw fail("MIGRATE needs TO POOL 'name'") }
             if threshold != nil && fromPool == nil { throw fail("THRESHOLD needs FROM POOL") }
             let condition = try whereClause()
-            kind = .migrate(fromPool: fromPool, threshold: threshold, weight: weight, toPool: toPool, show: show, condition: condition)
+            kind = .migrate(PolicyRule.Migrate(
+                fromPool: fromPool, threshold: threshold, weight: weight, toPool: toPool, limit: limit, show: show, condition: condition))
         } else if acceptWord("EXCLUDE") {
             var fromPool: String?
             var directoriesPlus = false
@@ -177,7 +180,18 @@ struct PolicyParser {
         guard (0...100).contains(high), (0...100).contains(low), low <= high else {
             throw fail("THRESHOLD(high,low) needs 0 <= low <= high <= 100")
         }
+        if let premigrate, !(0...low).contains(premigrate) {
+            throw fail("THRESHOLD(high,low,premigrate) needs 0 <= premigrate <= low")
+        }
         return PolicyRule.Threshold(high: high, low: low, premigrate: premigrate)
+    }
+
+    private mutating func limitClause() throws(PolicyError) -> Double {
+        try expectSymbol("(")
+        let limit = try number("LIMIT")
+        try expectSymbol(")")
+        guard (0...100).contains(limit) else { throw fail("LIMIT(n) needs 0 <= n <= 100") }
+        return limit
     }
 
     private mutating func whereClause() throws(PolicyError) -> PolicyExpr? {
@@ -232,8 +246,15 @@ struct PolicyParser {
         }
         if acceptWord("LIKE") {
             let pattern = try concatenation()
-            if peekWord("ESCAPE") { throw fail("LIKE ... ESCAPE is not supported") }
-            return .like(left, pattern, negated: negated)
+            var escape: Unicode.Scalar?
+            if acceptWord("ESCAPE") {
+                let text = try quoted("escape character")
+                guard text.unicodeScalars.count == 1, let scalar = text.unicodeScalars.first else {
+                    throw fail("ESCAPE takes exactly one character, got '\(text)'")
+                }
+                escape = scalar
+            }
+            return .like(left, pattern, negated: negated, escape: escape)
         }
         if acceptWord("IN") { return .inList(left, try parenthesisedList(), negated: negated) }
         if negated { throw fail("expected LIKE or IN after NOT") }

@@ -42,6 +42,10 @@ struct WorkerConfiguration: Sendable, Equatable {
     var taskLease: Double
     /// Deliveries after which a task that keeps killing its workers is failed (dead-lettered).
     var maxDeliveries: Int
+    /// The site settings store of the settings tasks (docs/tasks.md, "Site settings").
+    var siteSettingsFile: String = SiteSettingsStore.defaultPath
+    /// argv run after `set_config_and_apply` writes settings; nil runs nothing.
+    var settingsApplyCommand: [String]? = nil
 
     /// How the worker reaches Redis: `broker_url` wins, else `redis_host`/`redis_port`/`redis_password`,
     /// else the hub's host on 6379 (the hub's internal broker).
@@ -73,7 +77,7 @@ struct WorkerConfiguration: Sendable, Equatable {
         "celery_connection_timeout", "gpfs_nodes", "enable_plugins", "loglevel", "broker_url", "result_backend",
         // This implementation's additions, documented in docs/worker.md.
         "node_name", "heartbeat_interval", "task_lease", "max_deliveries", "commands", "extra_arguments",
-        "plugins_dir",
+        "plugins_dir", "site_settings_file", "settings_apply_command",
         // Per-function keys that configure the default queue.
         "worker", "discovery", "custom", "interactive", "settings",
     ]
@@ -172,6 +176,12 @@ struct WorkerConfiguration: Sendable, Equatable {
             throw reader.error("loglevel", "'\(logLevel)' is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         }
 
+        let siteSettingsFile = try reader.string("site_settings_file", default: SiteSettingsStore.defaultPath)
+        guard siteSettingsFile.hasPrefix("/") else {
+            throw reader.error("site_settings_file", "'\(siteSettingsFile)' must be an absolute path")
+        }
+        let applyCommand = try settingsApplyCommand(reader)
+
         return WorkerConfiguration(
             path: path, site: site, apiHost: apiHost, apiPort: apiPort,
             apiSecure: try reader.bool("api_secure", default: true),
@@ -187,7 +197,20 @@ struct WorkerConfiguration: Sendable, Equatable {
             logLevel: logLevel, pools: pools, commands: commands, extraArguments: extra, nodeName: node,
             heartbeatInterval: Double(try reader.int("heartbeat_interval", default: 5, range: 1...300)),
             taskLease: Double(try reader.int("task_lease", default: 30, range: 5...86400)),
-            maxDeliveries: try reader.int("max_deliveries", default: 5, range: 1...100))
+            maxDeliveries: try reader.int("max_deliveries", default: 5, range: 1...100),
+            siteSettingsFile: siteSettingsFile, settingsApplyCommand: applyCommand)
+    }
+
+    /// `settings_apply_command`: a JSON list, program first. Never a shell string: it runs as argv.
+    private static func settingsApplyCommand(_ reader: SectionReader) throws(ConfigError) -> [String]? {
+        let key = "settings_apply_command"
+        guard let text = try reader.optionalString(key) else { return nil }
+        guard let argv = try? JSONDecoder().decode([String].self, from: Data(text.utf8)), let program = argv.first,
+            !program.isEmpty
+        else {
+            throw reader.error(key, "'\(text)' must be a JSON list of strings, program first, e.g. [\"/usr/local/bin/apply-settings\"]")
+        }
+        return argv
     }
 
     /// The enabled functions of a queue with their thread counts. `interactive` and `settings` belong to the

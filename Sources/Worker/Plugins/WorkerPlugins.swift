@@ -6,12 +6,12 @@ extension TaskTable {
     /// logged and left out, and its tasks fail with a clear reason; the worker still starts.
     static func forWorker(_ configuration: WorkerConfiguration, logger: Logger) -> TaskTable {
         let tools = ToolSettings(commands: configuration.commands, extraArguments: configuration.extraArguments)
-        guard configuration.enablePlugins else { return builtIn(tools: tools) }
+        guard configuration.enablePlugins else { return builtIn(tools: tools, siteSettings: SiteSettingsOptions(configuration)) }
         let loaded = PluginDirectory(path: configuration.pluginsDir).loadInstalled()
         for problem in loaded.problems { logger.error("plugin not loaded: \(problem)") }
         let names = loaded.plugins.map { "\($0.name) \($0.manifest.version)" }
         logger.info("plugins from \(configuration.pluginsDir): \(names.isEmpty ? "none installed" : names.joined(separator: ", "))")
-        return builtIn(tools: tools).including(plugins: loaded.plugins, logger: logger)
+        return builtIn(tools: tools, siteSettings: SiteSettingsOptions(configuration)).including(plugins: loaded.plugins, logger: logger)
     }
 }
 

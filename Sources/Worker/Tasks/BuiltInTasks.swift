@@ -1,6 +1,6 @@
 /// The built-in `dynamo.tasks.*` tasks by name (docs/tasks.md).
 enum BuiltInTasks {
-    static func all(tools: ToolSettings) -> [String: any WorkerTask] {
+    static func all(tools: ToolSettings, siteSettings: SiteSettingsOptions = SiteSettingsOptions()) -> [String: any WorkerTask] {
         let runner = ToolRunner(settings: tools)
         var tasks: [String: any WorkerTask] = [:]
         tasks[NoopTask.name] = NoopTask()
@@ -16,6 +16,10 @@ enum BuiltInTasks {
         tasks[RecursiveNavigateTask.name] = RecursiveNavigateTask()
         tasks[SnapdiffTask.name] = SnapdiffTask(runner: runner)
         tasks[RotateSnapshotTask.name] = RotateSnapshotTask(runner: runner)
+        tasks[PolicyScanTask.name] = PolicyScanTask(runner: runner)
+        tasks[SiteInventoryTask.name] = SiteInventoryTask(runner: runner)
+        tasks[GetConfigForKeysTask.name] = GetConfigForKeysTask(options: siteSettings)
+        tasks[SetConfigAndApplyTask.name] = SetConfigAndApplyTask(options: siteSettings, runner: runner)
         return tasks
     }
 }

@@ -11,12 +11,21 @@ struct TaskOutcome: Sendable {
     var explicitPassedOn: [PathItem]?
     /// Discovery only: directories the hub discovers with child tasks (the result's `discover`).
     var discover: [String]?
+    /// A system task's answer (settings tasks): the result's `output`.
+    var output: JSONValue?
+    /// `site_inventory`'s answer: the result's `inventory`.
+    var inventory: SiteInventory?
 
-    init(status: TaskStatus, logs: [String] = [], explicitPassedOn: [PathItem]? = nil, discover: [String]? = nil) {
+    init(
+        status: TaskStatus, logs: [String] = [], explicitPassedOn: [PathItem]? = nil, discover: [String]? = nil,
+        output: JSONValue? = nil, inventory: SiteInventory? = nil
+    ) {
         self.status = status
         self.logs = logs
         self.explicitPassedOn = explicitPassedOn
         self.discover = discover
+        self.output = output
+        self.inventory = inventory
     }
 
     /// The files the next step of the chain receives: processed and skipped ones (manual L9221-9231),
@@ -59,8 +68,8 @@ struct TaskTable: Sendable {
     static let pluginsDisabled = "plugins are disabled on this worker (enable_plugins = false)"
 
     /// The built-in tasks; the data-moving ones run the tools as `tools` says (docs/tasks.md).
-    static func builtIn(tools: ToolSettings = ToolSettings()) -> TaskTable {
-        TaskTable(tasks: BuiltInTasks.all(tools: tools))
+    static func builtIn(tools: ToolSettings = ToolSettings(), siteSettings: SiteSettingsOptions = SiteSettingsOptions()) -> TaskTable {
+        TaskTable(tasks: BuiltInTasks.all(tools: tools, siteSettings: siteSettings))
     }
 
     /// This table plus the plugins' tasks (built-in names win: a plugin cannot replace one, and plugin
