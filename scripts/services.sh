@@ -42,7 +42,7 @@ start_redis() {
     redis_up && return 0
     mkdir -p "$dir/redis"
     # Append-only file with fsync every second: a restarted Redis keeps the queued tasks.
-    redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$dir/redis" \
+    redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$dir/redis" --databases 64 \
         --appendonly yes --appendfsync everysec --save '' \
         --daemonize yes --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log"
     for _ in $(seq 1 50); do redis_up && return 0; sleep 0.1; done

@@ -96,6 +96,12 @@ extension NgeneaHub {
                 buildApplication(deps, logger: logger),
                 ResultConsumerService(redis: redisConfig, consumer: consumer, nodes: deps.nodes, engine: engine, logger: logger),
                 DispatchSweepService(engine: engine),
+                HousekeepingService(
+                    engine: engine,
+                    health: HealthController(
+                        nodes: deps.nodes, pool: pool, redis: redis, configuration: ConfigurationStore(pool: pool)),
+                    intervals: configuration.housekeeping),
+                SchedulerService(scheduler: Scheduler(engine: engine)),
             ]
             var groupConfiguration = ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -34,11 +34,26 @@ import Testing
         #expect(report.overallHealth == .critical)
     }
 
-    @Test func siteWithoutNodesIsCritical() {
+    /// The manual shows a site without nodes as `ok` (L26275-26425); an INFO alert says so instead.
+    @Test func siteWithoutNodesIsOK() {
         let report = HealthReport.derive(
             sites: ["empty"], nodes: [], databaseError: nil, brokerError: nil, version: "0.1.0", now: now)
-        #expect(report.siteStatus.first?.health == .critical)
+        #expect(report.siteStatus.first?.health == .ok)
         #expect(report.siteStatus.first?.nodes.isEmpty == true)
+        #expect(report.siteStatus.first?.queues.isEmpty == true)
+    }
+
+    /// The configured interval tightens the node's own ttl; a queue is online while one of its nodes is.
+    @Test func configuredIntervalAndQueues() {
+        let report = HealthReport.derive(
+            sites: ["s"], nodes: [node("n1", site: "s", age: 10, queues: ["default", "fast"]), node("n2", site: "s", age: 2, queues: ["default"])],
+            databaseError: nil, brokerError: nil, version: "0.1.0", now: now, onlineWithin: 5)
+        let site = report.siteStatus.first
+        #expect(site?.nodes.map(\.online) == [false, true])
+        #expect(site?.health == .warning)
+        #expect(site?.queues.map(\.name) == ["default", "fast"])
+        #expect(site?.queues.map(\.online) == [true, false])
+        #expect(site?.queues.first?.lastHeartbeat == now.addingTimeInterval(-2))
     }
 
     @Test func brokenDependencyMakesTheHubCritical() {

@@ -28,10 +28,31 @@ public struct HealthReport: Sendable, Equatable, Codable {
         }
     }
 
+    /// A queue of a site: online while a node consuming it is online (manual L22017-22106).
+    public struct QueueReport: Sendable, Equatable, Codable {
+        public var name: String
+        public var health: Health
+        public var online: Bool
+        public var lastHeartbeat: Date
+
+        enum CodingKeys: String, CodingKey {
+            case name, health, online
+            case lastHeartbeat = "last_heartbeat"
+        }
+    }
+
     public struct SiteReport: Sendable, Equatable, Codable {
         public var site: String
         public var health: Health
         public var nodes: [NodeReport]
+        public var queues: [QueueReport]
+
+        public init(site: String, health: Health, nodes: [NodeReport], queues: [QueueReport]) {
+            self.site = site
+            self.health = health
+            self.nodes = nodes
+            self.queues = queues
+        }
     }
 
     public var overallHealth: Health
@@ -48,11 +69,15 @@ public struct HealthReport: Sendable, Equatable, Codable {
     ///
     /// - A node is `ok` while online, `critical` once its heartbeats stopped.
     /// - A site is `ok` when all its nodes are online, `warning` when some are offline, `critical` when none
-    ///   is online (nothing can run there). A known site without any node is `critical` for the same reason.
+    ///   is online (nothing can run there). A site without any node is `ok`, as the manual shows it (L26275-
+    ///   26425); the alerts say "No workers are joined" instead.
+    /// - A node is online while its last heartbeat is younger than both its own ttl and `onlineWithin`
+    ///   (`node_health_last_heartbeat_interval`, L11268): the tighter bound wins.
     /// - The hub is `critical` when PostgreSQL or Redis is unusable.
     /// - Overall is the worst of all.
     public static func derive(
-        sites: [String], nodes: [NodeStatus], databaseError: String?, brokerError: String?, version: String, now: Date
+        sites: [String], nodes: [NodeStatus], databaseError: String?, brokerError: String?, version: String, now: Date,
+        onlineWithin: Int? = nil
     ) -> HealthReport {
         let hubHealth: Health = (databaseError == nil && brokerError == nil) ? .ok : .critical
         let hub = HubStatus(
@@ -61,7 +86,7 @@ public struct HealthReport: Sendable, Equatable, Codable {
         let reports = siteNames.map { site -> SiteReport in
             let siteNodes = nodes.filter { $0.site == site }.sorted { $0.name < $1.name }
             let nodeReports = siteNodes.map { node -> NodeReport in
-                let online = node.isOnline(at: now)
+                let online = node.isOnline(at: now) && onlineWithin.map { now.timeIntervalSince(node.lastHeartbeat) <= Double($0) } != false
                 return NodeReport(
                     name: node.name, health: online ? .ok : .critical, online: online,
                     hasDefaultQueue: node.queues.contains("default"), lastHeartbeat: node.lastHeartbeat,
@@ -69,8 +94,18 @@ public struct HealthReport: Sendable, Equatable, Codable {
             }
             let onlineCount = nodeReports.filter(\.online).count
             let health: Health =
-                onlineCount == 0 ? .critical : (onlineCount == nodeReports.count ? .ok : .warning)
-            return SiteReport(site: site, health: health, nodes: nodeReports)
+                nodeReports.isEmpty ? .ok : onlineCount == 0 ? .critical : (onlineCount == nodeReports.count ? .ok : .warning)
+            var queues: [String: QueueReport] = [:]
+            for (node, report) in zip(siteNodes, nodeReports) {
+                for queue in node.queues {
+                    var entry = queues[queue] ?? QueueReport(name: queue, health: .critical, online: false, lastHeartbeat: node.lastHeartbeat)
+                    entry.online = entry.online || report.online
+                    entry.health = entry.online ? .ok : .critical
+                    entry.lastHeartbeat = max(entry.lastHeartbeat, node.lastHeartbeat)
+                    queues[queue] = entry
+                }
+            }
+            return SiteReport(site: site, health: health, nodes: nodeReports, queues: queues.values.sorted { $0.name < $1.name })
         }
         let overall = ([hubHealth] + reports.map(\.health)).max() ?? .ok
         return HealthReport(overallHealth: overall, hubStatus: hub, siteStatus: reports)

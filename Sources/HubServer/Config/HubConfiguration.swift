@@ -43,6 +43,8 @@ struct HubConfiguration: Sendable {
     var loginFailureWindow: Int
     var maxBodyBytes: Int
     var trustedProxies: Set<String>
+    /// Periodic duties (HousekeepingService): seconds between rounds and the pool alert thresholds.
+    var housekeeping = HousekeepingService.Intervals()
 
     static let defaultPath = "/etc/ngeneahub/ngeneahub.conf"
 
@@ -102,6 +104,11 @@ struct HubConfiguration: Sendable {
         loginLockout = try number("NGENEAHUB_LOGIN_LOCKOUT", default: 60, in: 1...86_400)
         loginFailureWindow = try number("NGENEAHUB_LOGIN_FAILURE_WINDOW", default: 900, in: 1...604_800)
         maxBodyBytes = try number("NGENEAHUB_MAX_BODY_BYTES", default: 1_048_576, in: 1024...1_073_741_824)
+        housekeeping.alerts = try number("NGENEAHUB_ALERTS_INTERVAL", default: 60, in: 1...86_400)
+        housekeeping.inventory = try number("NGENEAHUB_INVENTORY_INTERVAL", default: 1800, in: 1...604_800)
+        housekeeping.cleanup = try number("NGENEAHUB_CLEANUP_INTERVAL", default: 3600, in: 1...604_800)
+        housekeeping.poolWarning = Double(try number("NGENEAHUB_POOL_ALERT_WARNING", default: 90, in: 1...100))
+        housekeeping.poolCritical = Double(try number("NGENEAHUB_POOL_ALERT_CRITICAL", default: 98, in: 1...100))
         trustedProxies = Set(
             (values["NGENEAHUB_TRUSTED_PROXIES"] ?? "").split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })

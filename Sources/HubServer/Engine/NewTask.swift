@@ -6,7 +6,7 @@ import Shared
 /// A task the engine is about to create: a discovery task or one step of a rule's action chain.
 struct NewTask: Sendable {
     enum Kind: String, Sendable {
-        case discovery, step
+        case discovery, step, system
     }
 
     var taskID = UUID().uuidString.lowercased()

@@ -102,6 +102,7 @@ struct ResultApplier {
         var job: Int64
         var run: Int64
         var isStep: Bool
+        var isSystem: Bool
         var rule: Int?
         var step: Int?
         var name: String
@@ -123,9 +124,9 @@ struct ResultApplier {
             """
             UPDATE tasks t SET state = r.state, attempt = r.attempt, summary = r.summary::jsonb, error = r.error,
                                node = r.node, logs = r.logs::jsonb, started = COALESCE(t.started, r.started),
-                               finished = now()
+                               finished = now(), output = r.output::jsonb
             FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[],
-                        $8::timestamptz[]) AS r(task_id, state, attempt, summary, error, node, logs, started)
+                        $8::timestamptz[], $9::text[]) AS r(task_id, state, attempt, summary, error, node, logs, started, output)
             WHERE t.task_id = r.task_id AND t.state IN ('PENDING', 'STARTED') AND t.attempt <= r.attempt
             RETURNING t.id, t.task_id, t.job_id, t.run_id, t.kind, t.rule_index, t.step_index, t.name, t.site, t.queue,
                       t.kwargs::text AS kwargs
@@ -136,6 +137,7 @@ struct ResultApplier {
                 .array(list.map(\.error)), .array(list.map(\.node)),
                 .array(try list.map { try $0.logs.map { String(decoding: try encoder.encode($0), as: UTF8.self) } }),
                 .array(list.map(\.status.started)),
+                .array(try list.map { try SystemTaskOutcome.output(of: $0).map { String(decoding: try encoder.encode($0), as: UTF8.self) } }),
             ])
         // Rows not returned were duplicates or superseded attempts: already applied, or not ours to apply.
         guard !rows.isEmpty else { return }
@@ -149,6 +151,7 @@ struct ResultApplier {
                 id: try row.decode(Int64.self, "id"), job: try row.decode(Int64.self, "job_id"),
                 run: try row.decode(Int64.self, "run_id"),
                 isStep: try row.decode(String.self, "kind") == NewTask.Kind.step.rawValue,
+                isSystem: try row.decode(String.self, "kind") == NewTask.Kind.system.rawValue,
                 rule: try row.decode(Int?.self, "rule_index"), step: try row.decode(Int?.self, "step_index"),
                 name: try row.decode(String.self, "name"), site: try row.decode(String.self, "site"),
                 queue: try row.decode(String.self, "queue"), kwargs: try row.decode(String.self, "kwargs"),
@@ -174,7 +177,8 @@ struct ResultApplier {
             deltas[item.job, default: .init()].failedTasks += item.state == .failure ? 1 : 0
             deltas[item.job, default: .init()].failedFiles += failures
             let jobState = jobStates[item.job] ?? .unknown
-            var next = try followUps(of: item, numfiles: &deltas[item.job, default: .init()].numfiles)
+            if item.isSystem { try SystemTaskOutcome.apply(task: item.id, name: item.name, site: item.site, result: item.result, on: conn) }
+            var next = item.isSystem ? [] : try followUps(of: item, numfiles: &deltas[item.job, default: .init()].numfiles)
             if jobState == .dequeuing || jobState.isFinal {
                 for index in next.indices where next[index].isOpen { next[index].state = .cancelled }
             }

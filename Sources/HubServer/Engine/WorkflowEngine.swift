@@ -26,7 +26,7 @@ struct WorkflowEngine: Sendable {
     /// `POST /api/file/workflow/`: validates and resolves the submission, creates the job (or adds a run to
     /// the job named by `job`) with its first tasks, and sends them. Returns the job id.
     /// - Throws: `APIError` 400 naming the field for bad input; nothing is created then.
-    func submit(_ body: [String: JSONValue], owner: Int64?) async throws -> Int64 {
+    func submit(_ body: [String: JSONValue], owner: Int64?, origin: JobOrigin = .user) async throws -> Int64 {
         // The workflow first: import workflows take remote object paths, which need not be absolute.
         var workflow: WorkflowStore.Row?
         if case .string(let name)? = body["workflow"] { workflow = try await workflows.find(name: name) }
@@ -39,7 +39,8 @@ struct WorkflowEngine: Sendable {
         guard let workflow else {
             throw APIError.invalid("workflow", "Object with name=\(request.workflow) does not exist.")
         }
-        let context = try await submissionContext()
+        var context = try await submissionContext()
+        context.fromSchedule = origin.isAutomated
         let resolved: ResolvedWorkflow
         do {
             resolved = try SubmissionResolver.resolve(request, definition: workflow.definition, context: context)
@@ -68,17 +69,21 @@ struct WorkflowEngine: Sendable {
                 jobID = try conn.query(
                     """
                     INSERT INTO jobs (workflow_id, workflow_name, site, queue, owner_id, discovery, paths, fields,
-                                      request, friendly_name)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
+                                      request, friendly_name, system, schedule_id, schedule_name, policy_id)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id
                     """,
                     [
                         .int64(workflow.id), .string(workflow.definition.name), .string(request.site),
                         .string(queueName), owner.map { .int64($0) }, resolved.discovery.map { .string($0) },
                         try .json(encoding: request.paths, encoder: WireCoding.encoder()),
                         try .json(encoding: resolved.fields, encoder: WireCoding.encoder()), requestJSON,
-                        .string("\(label) of '\(first)'\(more) on '\(request.site)'"),
+                        .string(origin.friendlyName ?? "\(label) of '\(first)'\(more) on '\(request.site)'"),
+                        .bool(origin.isAutomated), origin.scheduleID.map { .int64($0) }, origin.scheduleName.map { .string($0) },
+                        origin.policyID.map { .int64($0) },
                     ]
                 ).decodeColumn(Int64.self, "id").first ?? 0
+                // An automated occurrence and its job commit together, or neither: once per occurrence.
+                try origin.recordRun(job: jobID, on: conn)
             }
             let runID = try conn.query(
                 "INSERT INTO job_runs (job_id, workflow_name, site, resolved, paths) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -131,7 +136,18 @@ struct WorkflowEngine: Sendable {
 
     /// Known sites and the queues their workers report, for validating a submission.
     func submissionContext() async throws -> SubmissionContext {
-        let sites = try await pool.query("SELECT name FROM sites").decodeColumn(String.self, "name")
+        // The site's own include/exclude patterns (L11332-11333) apply to the next submission on it.
+        var sites: [String] = []
+        var patterns: [String: SitePatterns] = [:]
+        for row in try await pool.query("SELECT name, include::text AS include, exclude::text AS exclude FROM sites") {
+            let name = try row.decode(String.self, "name")
+            sites.append(name)
+            func list(_ column: String) throws -> [String] {
+                guard let text = try row.decode(String?.self, column) else { return [] }
+                return (try? WireCoding.decode([String].self, from: Array(text.utf8))) ?? []
+            }
+            patterns[name] = SitePatterns(include: try list("include"), exclude: try list("exclude"))
+        }
         let rows = try await pool.query(
             """
             SELECT s.name AS site, array_agg(DISTINCT q->>'queue') AS queues
@@ -143,7 +159,7 @@ struct WorkflowEngine: Sendable {
         for row in rows {
             queues[try row.decode(String.self, "site")] = Set(try row.decode([String].self, "queues"))
         }
-        return SubmissionContext(sites: Set(sites), queuesBySite: queues, sitePatterns: [:])
+        return SubmissionContext(sites: Set(sites), queuesBySite: queues, sitePatterns: patterns)
     }
 
     /// The site's batching limits (defaults when the site has none).

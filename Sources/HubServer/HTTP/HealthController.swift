@@ -11,6 +11,7 @@ struct HealthController: Sendable {
     let nodes: NodeStore
     let pool: PostgresPool
     let redis: RedisConnection
+    let configuration: ConfigurationStore
 
     func addRoutes(to api: APIRouter) {
         api.get("/api/health/", access: .permission("view_health"), tag: "health", summary: "Health of the hub and of every site's nodes.") {
@@ -22,7 +23,9 @@ struct HealthController: Sendable {
         var databaseError: String?
         var sites: [String] = []
         var nodeStatuses: [NodeStatus] = []
+        var onlineWithin: Int?
         do {
+            onlineWithin = try await configuration.load().nodeOnlineSeconds
             sites = try await nodes.siteNames()
             nodeStatuses = try await nodes.nodes()
         } catch {
@@ -37,7 +40,7 @@ struct HealthController: Sendable {
         }
         return HealthReport.derive(
             sites: sites, nodes: nodeStatuses, databaseError: databaseError, brokerError: brokerError,
-            version: SoftwareVersion.current, now: Date())
+            version: SoftwareVersion.current, now: Date(), onlineWithin: onlineWithin)
     }
 }
 

@@ -20,6 +20,8 @@ struct JobQueries: Sendable {
         var ownerID: Int64?
         var ownerName: String?
         var system: Bool
+        /// The schedule (or policy) that started the job, shown as its owner.
+        var scheduleName: String?
         var discovery: String?
         var friendlyName: String
         var numfiles: Int64
@@ -32,7 +34,7 @@ struct JobQueries: Sendable {
 
     static let select = """
         SELECT j.id, j.workflow_name, j.fields::text AS fields, j.created, j.started, j.completed, j.state, j.site,
-               j.queue, j.owner_id, u.username, j.system, j.discovery, j.friendly_name, j.numfiles, j.open_tasks,
+               j.queue, j.owner_id, u.username, j.system, j.schedule_name, j.discovery, j.friendly_name, j.numfiles, j.open_tasks,
                j.total_tasks, j.paths::text AS paths,
                EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND t.kind = 'discovery'
                                                AND t.state IN ('PENDING', 'STARTED')) AS walking
@@ -47,7 +49,8 @@ struct JobQueries: Sendable {
             completed: try row.decode(Date?.self, "completed"), state: try row.decode(String.self, "state"),
             site: try row.decode(String.self, "site"), queue: try row.decode(String.self, "queue"),
             ownerID: try row.decode(Int64?.self, "owner_id"), ownerName: try row.decode(String?.self, "username"),
-            system: try row.decode(Bool.self, "system"), discovery: try row.decode(String?.self, "discovery"),
+            system: try row.decode(Bool.self, "system"), scheduleName: try row.decode(String?.self, "schedule_name"),
+            discovery: try row.decode(String?.self, "discovery"),
             friendlyName: try row.decode(String.self, "friendly_name"), numfiles: try row.decode(Int64.self, "numfiles"),
             openTasks: try row.decode(Int.self, "open_tasks"), totalTasks: try row.decode(Int.self, "total_tasks"),
             paths: try WireCoding.decode([PathItem].self, from: Array(try row.decode(String.self, "paths").utf8)),
@@ -157,7 +160,7 @@ extension JobQueries.JobRow {
     /// `{type, id, name}`: a user, the hub itself (-2, "System") or a deleted user (-1, "Unknown").
     var ownerJSON: JSON {
         if let ownerID, let ownerName { return ["type": "user", "id": .int(ownerID), "name": .string(ownerName)] }
-        if system { return ["type": "system", "id": -2, "name": "System"] }
+        if system { return ["type": "system", "id": -2, "name": .string(scheduleName ?? "System")] }
         return ["type": "unknown", "id": -1, "name": "Unknown"]
     }
 }

@@ -259,5 +259,7 @@ enum HubMigrations {
                 );
                 CREATE INDEX task_files_job ON task_files (job_id, path) WHERE step;
                 """),
+        sitesAndHealth,
+        schedulesAndPolicies,
     ]
 }

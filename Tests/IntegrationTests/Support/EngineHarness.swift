@@ -20,15 +20,16 @@ final class EngineHarness: @unchecked Sendable {
 
     /// Starts the hub on Redis database `redisIndex` and one worker per site in `sites`.
     static func start(
-        redisIndex: Int, sites names: [String], workerEnvironment: [String: String] = [:], filesets: [String] = []
+        redisIndex: Int, sites names: [String], workerEnvironment: [String: String] = [:], filesets: [String] = [],
+        pools: [String] = [], hubEnvironment: [String: String] = [:]
     ) async throws -> EngineHarness {
-        let hub = try await TestHub.start(privateRedis: redisIndex)
+        let hub = try await TestHub.start(environment: hubEnvironment, privateRedis: redisIndex)
         let root = try TestEnvironment.temporaryDirectory("engine")
         let harness = EngineHarness(hub: hub, root: root, admin: try await hub.admin())
         do {
             for name in names {
                 let site = try await SandboxSite(
-                    name: name, root: root, target: harness.target, redisURL: hub.redis.url, filesets: filesets)
+                    name: name, root: root, target: harness.target, redisURL: hub.redis.url, filesets: filesets, pools: pools)
                 try site.startWorker(environment: workerEnvironment, logs: hub.logs)
                 harness.sites[name] = site
             }
@@ -62,9 +63,11 @@ final class EngineHarness: @unchecked Sendable {
     /// Runs `body` with a started harness and always stops it.
     static func with(
         redisIndex: Int, sites: [String], workerEnvironment: [String: String] = [:], filesets: [String] = [],
-        _ body: (EngineHarness) async throws -> Void
+        pools: [String] = [], hubEnvironment: [String: String] = [:], _ body: (EngineHarness) async throws -> Void
     ) async throws {
-        let harness = try await start(redisIndex: redisIndex, sites: sites, workerEnvironment: workerEnvironment, filesets: filesets)
+        let harness = try await start(
+            redisIndex: redisIndex, sites: sites, workerEnvironment: workerEnvironment, filesets: filesets, pools: pools,
+            hubEnvironment: hubEnvironment)
         do {
             try await body(harness)
         } catch {

@@ -16,7 +16,10 @@ final class SandboxSite: @unchecked Sendable {
 
     /// Creates the site `name` under `root`, sharing the object store `target` (so sites can send to
     /// each other), and writes a worker config for `redisURL`.
-    init(name: String, root: URL, target: String, redisURL: String, threads: Int = 4, filesets: [String] = []) async throws {
+    init(
+        name: String, root: URL, target: String, redisURL: String, threads: Int = 4, filesets: [String] = [],
+        pools: [String] = []
+    ) async throws {
         self.name = name
         self.root = root
         self.target = target
@@ -25,13 +28,16 @@ final class SandboxSite: @unchecked Sendable {
         mount = siteDir.appendingPathComponent("mmfs1").path
         let ngsim = TestEnvironment.executable("ngsim")
         let created = try await runTool(
-            ngsim, ["init", siteDir.path, "--site", name, "--target", "cloud=\(target)"] + filesets.flatMap { ["--fileset", $0] })
+            ngsim, ["init", siteDir.path, "--site", name, "--target", "cloud=\(target)"] + filesets.flatMap { ["--fileset", $0] }
+                + pools.flatMap { ["--pool", $0] })
         guard created.status == 0 else { throw TestFailure("ngsim init: \(created.output)") }
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         let linked = try await runTool(ngsim, ["install-links", bin.path])
         guard linked.status == 0 else { throw TestFailure("ngsim install-links: \(linked.output)") }
         config = root.appendingPathComponent("\(name)-worker.conf").path
-        let commands = ["ngmigrate", "ngrecall", "ngunmanage", "mmlsfileset", "mmlsfs", "mmcrsnapshot", "mmdelsnapshot", "mmlssnapshot"]
+        let commands = ["ngmigrate", "ngrecall", "ngunmanage", "mmlsfileset", "mmlsfs", "mmcrsnapshot", "mmdelsnapshot", "mmlssnapshot",
+            "mmdf", "mmlscluster", "mmlspool", "mmapplypolicy",
+        ]
             .map { "\"\($0)\": \"\(bin.path)/\($0)\"" }.joined(separator: ", ")
         try """
         [settings]
@@ -43,6 +49,7 @@ final class SandboxSite: @unchecked Sendable {
         threads = \(threads)
         task_lease = 10
         commands = {\(commands), "ngsim": "\(ngsim)"}
+        site_settings_file = \(root.appendingPathComponent("\(name)-site-settings.json").path)
         """.write(toFile: config, atomically: true, encoding: .utf8)
     }
 

@@ -1,0 +1,76 @@
+import Foundation
+import HubCore
+import Postgres
+import Shared
+
+/// The periodic duties of spec/03 section 14 that the configuration drives.
+extension WorkflowEngine {
+    /// Runs `duty` if no replica ran it within `interval` seconds: the `housekeeping` row is the claim, so
+    /// several hubs share one schedule without an advisory lock held across the work.
+    func claimDuty(_ name: String, every interval: Int) async throws -> Bool {
+        try await pool.withConnection { conn in
+            try conn.execute(
+                "INSERT INTO housekeeping (name, last_run) VALUES ($1, 'epoch') ON CONFLICT (name) DO NOTHING", [.string(name)])
+            return try conn.execute(
+                """
+                UPDATE housekeeping SET last_run = now()
+                WHERE name = $1 AND last_run <= now() - make_interval(secs => $2)
+                """, [.string(name), .double(Double(interval) - 0.2)]) == 1
+        }
+    }
+
+    /// Fails STARTED tasks with no news for `task_invalidation_timeout` (L12464-12470): their worker is
+    /// gone without the queue noticing (a lease can only redeliver what is still in Redis). Goes through
+    /// the normal result path, so the job's counters, chain and state follow as for any failure. Returns
+    /// how many were invalidated.
+    func invalidateStaleTasks(olderThan seconds: Int) async throws -> Int {
+        let rows = try await pool.query(
+            """
+            SELECT task_id, attempt, job_id, input::text AS input, node FROM tasks
+            WHERE state = 'STARTED' AND COALESCE(started, created) < now() - make_interval(secs => $1)
+            ORDER BY id LIMIT 1000
+            """, [.double(Double(seconds))])
+        guard !rows.isEmpty else { return 0 }
+        let results = try rows.map { row -> HubMessage in
+            let input = try WireCoding.decode([PathItem].self, from: Array(try row.decode(String.self, "input").utf8))
+            let minutes = seconds / 60
+            return .result(
+                TaskResult(
+                    taskID: try row.decode(String.self, "task_id"), attempt: try row.decode(Int.self, "attempt"),
+                    jobID: Int(try row.decode(Int64.self, "job_id")), paths: [],
+                    status: TaskStatus(task: "", inputPaths: input, started: Date()),
+                    error: "invalidated: STARTED without news for more than task_invalidation_timeout (\(minutes) min)",
+                    node: try row.decode(String?.self, "node")))
+        }
+        try await apply(results)
+        return results.count
+    }
+
+    /// Tasks left PENDING or STARTED in jobs that are already CANCELLED (an unexpected exit half-way
+    /// through a cancel, L12472-12476) are cancelled too. The job's counters were closed with the job.
+    func cancelLeftoverTasks() async throws -> Int {
+        try await pool.execute(
+            """
+            UPDATE tasks t SET state = 'CANCELLED', finished = now()
+            FROM jobs j WHERE j.id = t.job_id AND j.state = 'CANCELLED' AND t.state IN ('PENDING', 'STARTED')
+            """)
+    }
+
+    /// Removes finished jobs completed more than `days` ago (jobs_ttl, L12530-12536), in small batches.
+    func expireJobs(olderThanDays days: Int) async throws -> Int {
+        guard days > 0 else { return 0 }
+        var total = 0
+        while true {
+            let removed = try await pool.execute(
+                """
+                DELETE FROM jobs WHERE id IN (
+                    SELECT id FROM jobs
+                    WHERE state IN ('SUCCESS', 'FAILURE', 'CANCELLED', 'ERROR', 'SKIPPED')
+                      AND COALESCE(completed, modified) < now() - make_interval(days => $1::int)
+                    LIMIT 500)
+                """, [.int(days)])
+            total += removed
+            if removed < 500 { return total }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Postgres
+import Testing
+
+/// Schedules end to end (issue 7): validation naming the field, one job per occurrence with two hub
+/// replicas, a missed run after downtime runs once, the switches stop them, and the job's owner is the
+/// schedule. Occurrences are put in the past through the database instead of waiting for the clock.
+@Suite(.serialized) struct ScheduleTests {
+    @Test func invalidSchedulesAreRejectedByField() async throws {
+        try await EngineHarness.with(redisIndex: 17, sites: ["london"]) { harness in
+            let admin = harness.admin
+            let bad = try await admin.post(
+                "/api/schedules/",
+                ["name": "bad", "site": "nowhere", "hour": "25", "day_of_week": "funday", "timezone": "Mars/Base", "managed_paths": ["data"]])
+            #expect(bad.status == 400)
+            for field in ["site", "hour", "day_of_week", "timezone", "managed_paths"] {
+                #expect(bad.object[field] != nil, "no error for \(field): \(bad.text)")
+            }
+            let mount = try harness.site("london").mount
+            let first = try await admin.post(
+                "/api/schedules/",
+                ["name": "nightly", "site": "london", "minute": "0", "hour": "2", "managed_paths": [mount + "/data"],
+                 "workflows": [["workflow": "migrate", "site": "london"]]])
+            #expect(first.status == 201, "\(first.text)")
+            #expect(first.object["timezone"] as? String == "UTC", "the site's time zone by default")
+            #expect((first.object["description"] as? String ?? "").contains("02:00"))
+            let clash = try await admin.post(
+                "/api/schedules/", ["name": "again", "site": "london", "managed_paths": [mount + "/data/"]])
+            #expect(clash.status == 400 && (clash.text.contains("nightly")), "one schedule per path per site: \(clash.text)")
+            let badWorkflow = try await admin.post(
+                "/api/schedules/\(first.object["id"] as? Int ?? 0)/workflows/", ["workflow": "nonesuch", "site": "london"])
+            #expect(badWorkflow.status == 400 && badWorkflow.object["workflow"] != nil)
+        }
+    }
+
+    /// Three daily occurrences were missed while "the hub was down": with two replicas running, exactly
+    /// one job starts, owned by the schedule; the switches stop the next ones.
+    @Test func missedOccurrenceRunsOnceAcrossReplicas() async throws {
+        try await EngineHarness.with(redisIndex: 17, sites: ["london"]) { harness in
+            let admin = harness.admin
+            _ = try await harness.hub.startReplica()
+            let site = try harness.site("london")
+            try site.writeFiles("sched", count: 3)
+            let now = Date()
+            let utc = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: now.addingTimeInterval(-600))
+            let created = try await admin.post(
+                "/api/schedules/",
+                ["name": "daily-archive", "site": "london", "minute": "\(utc.minute ?? 0)", "hour": "\(utc.hour ?? 0)",
+                 "managed_paths": [site.mount + "/sched"], "discovery": "recursive",
+                 "workflows": [["workflow": "migrate", "site": "london"]]])
+            #expect(created.status == 201, "\(created.text)")
+            let id = try #require(created.object["id"] as? Int)
+            let pool = PostgresPool(configuration: try PostgresConfiguration(url: harness.hub.database.url))
+            defer { Task { await pool.close() } }
+            // Created four days ago, last ran three days ago: three occurrences missed.
+            _ = try await pool.execute(
+                "UPDATE schedules SET created = now() - interval '4 days', last_due = now() - interval '3 days' WHERE id = $1", [.int(id)])
+            let started = try await eventually(timeout: .seconds(20)) {
+                try await pool.query("SELECT count(*) AS n FROM jobs WHERE schedule_id = $1", [.int(id)]).decodeColumn(Int.self, "n").first == 1
+            }
+            #expect(started, "the missed occurrence did not run:\n\(harness.log)")
+            try await Task.sleep(for: .seconds(3))
+            let jobs = try await pool.query("SELECT id FROM jobs WHERE schedule_id = $1", [.int(id)]).decodeColumn(Int.self, "id")
+            #expect(jobs.count == 1, "\(jobs.count) jobs for one occurrence")
+            let job = try #require(jobs.first)
+            let done = try await admin.waitForJob(job, log: { harness.log })
+            #expect(done["state"] as? String == "SUCCESS")
+            #expect((done["owner"] as? [String: Any])?["name"] as? String == "daily-archive")
+            let systemJobs = try await admin.get("/api/jobs/?owner_ids=-2&page_size=0").object["results"] as? [[String: Any]] ?? []
+            #expect(systemJobs.contains { $0["id"] as? Int == job }, "the scheduled job is not among system jobs")
+            #expect(try await site.state(site.mount + "/sched/file-0.dat") == "migrated")
+
+            // Disabled: a missed occurrence does not run, and re-enabling does not owe it.
+            #expect(try await admin.patch("/api/schedules/\(id)/", ["enabled": false]).status == 200)
+            _ = try await pool.execute("UPDATE schedules SET last_due = now() - interval '3 days' WHERE id = $1", [.int(id)])
+            try await Task.sleep(for: .seconds(3))
+            #expect(try await pool.query("SELECT count(*) AS n FROM jobs WHERE schedule_id = $1", [.int(id)]).decodeColumn(Int.self, "n").first == 1)
+            #expect(try await admin.patch("/api/schedules/\(id)/", ["enabled": true]).status == 200)
+
+            // The global switch: nothing starts while it is off, nothing is owed when it is back on.
+            #expect(try await admin.patch("/api/configurations/", ["schedules_enabled": false]).status == 200)
+            _ = try await pool.execute("UPDATE schedules SET last_due = now() - interval '3 days' WHERE id = $1", [.int(id)])
+            try await Task.sleep(for: .seconds(3))
+            #expect(try await admin.patch("/api/configurations/", ["schedules_enabled": true]).status == 200)
+            try await Task.sleep(for: .seconds(3))
+            #expect(try await pool.query("SELECT count(*) AS n FROM jobs WHERE schedule_id = $1", [.int(id)]).decodeColumn(Int.self, "n").first == 1)
+            let schedule = try await admin.get("/api/schedules/\(id)/").object
+            #expect(schedule["enabled"] as? Bool == true, "the switch did not touch the schedule's own state")
+
+            // Run now.
+            let run = try await admin.post("/api/schedules/\(id)/run/")
+            #expect(run.status == 201 && (run.object["jobs"] as? [Int])?.count == 1, "\(run.text)")
+        }
+    }
+}
