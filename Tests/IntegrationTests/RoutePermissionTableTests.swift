@@ -112,6 +112,13 @@ import Testing
         "GET /api/schedules/{id}/workflows/{workflow_id}/": .protected(member: true),
         "PATCH /api/schedules/{id}/workflows/{workflow_id}/": .protected(member: false),
         "DELETE /api/schedules/{id}/workflows/{workflow_id}/": .protected(member: false),
+        "GET /api/automatedschedules/": .protected(member: true),
+        "GET /api/policies/": .protected(member: true),
+        "POST /api/policies/": .protected(member: false),
+        "GET /api/policies/{id}/": .protected(member: true),
+        "PATCH /api/policies/{id}/": .protected(member: false),
+        "DELETE /api/policies/{id}/": .protected(member: false),
+        "POST /api/policies/{id}/run/": .protected(member: false),
         "GET /api/schema/": .public,
         "GET /api/docs/": .public,
     ]

@@ -9,7 +9,12 @@ public enum KnownTasks {
         "recursive": "dynamo.tasks.recursive_navigate",
         "snapdiff": "dynamo.tasks.snapdiff",
         "bidirectional_snapdiff": "dynamo.tasks.snapdiff",
+        // A policy run: mmapplypolicy selects the files (issue 7; docs/policies.md). Hub-only.
+        policyDiscovery: "dynamo.tasks.policy_scan",
     ]
+
+    /// The discovery of policy runs, which only the hub may submit (`SubmissionContext.fromPolicy`).
+    public static let policyDiscovery = "policy"
 
     /// Workflow step tasks of the task reference (L12224-12434) and the other worker tasks named
     /// alongside them (L11258, L12314, L12444-12564), plus `dynamo.tasks.noop`: ours, a step that

@@ -23,6 +23,9 @@ public struct SubmissionContext: Sendable {
     public var sitePatterns: [String: SitePatterns]
     /// Whether the submission comes from a schedule: `schedule_only` workflows accept nothing else (L25224).
     public var fromSchedule: Bool
+    /// Whether the hub submits it for a policy run: only then may the `policy` discovery run, since its
+    /// options carry a GPFS policy file, which can name programs for mmapplypolicy to execute.
+    public var fromPolicy = false
 
     public init(
         sites: Set<String>, queuesBySite: [String: Set<String>] = [:], sitePatterns: [String: SitePatterns] = [:],

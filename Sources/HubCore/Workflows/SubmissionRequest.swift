@@ -29,6 +29,8 @@ public struct SubmissionRequest: Sendable, Hashable {
     /// Override every rule's `ignore_site_*` flag when given (L10773).
     public var ignoreSiteIncludes: Bool?
     public var ignoreSiteExcludes: Bool?
+    /// Options for the discovery task, laid over the workflow's own (`skip_missing`, a policy's text...).
+    public var discoveryOptions: [String: JSONValue]?
 
     public init(
         workflow: String, paths: [PathItem], site: String, queue: String? = nil, fields: [String: JSONValue] = [:],
@@ -46,6 +48,7 @@ public struct SubmissionRequest: Sendable, Hashable {
         self.exclude = exclude
         self.ignoreSiteIncludes = ignoreSiteIncludes
         self.ignoreSiteExcludes = ignoreSiteExcludes
+        self.discoveryOptions = nil
     }
 
     /// Parses a submission whose paths are absolute local paths (the usual case).
@@ -73,13 +76,16 @@ public struct SubmissionRequest: Sendable, Hashable {
         let exclude = reader.stringList("exclude", errors: &errors)
         let ignoreIncludes = reader.optionalBool("ignore_site_includes", errors: &errors)
         let ignoreExcludes = reader.optionalBool("ignore_site_excludes", errors: &errors)
+        let discoveryOptions = reader.object("discovery_options", errors: &errors)
         try errors.check()
         guard let workflow, let site, let paths else {
             throw WorkflowValidationError(field: "non_field_errors", "Invalid submission.")
         }
-        return SubmissionRequest(
+        var request = SubmissionRequest(
             workflow: workflow, paths: paths, site: site, queue: queue, fields: fields, discovery: discovery, job: job,
             include: include, exclude: exclude, ignoreSiteIncludes: ignoreIncludes, ignoreSiteExcludes: ignoreExcludes)
+        request.discoveryOptions = discoveryOptions
+        return request
     }
 
     private static func parsePaths(

@@ -13,6 +13,9 @@ public enum SubmissionResolver {
         if definition.scheduleOnly && !context.fromSchedule {
             errors.add("workflow", "Workflow '\(definition.name)' can only be run from a schedule.")
         }
+        if case .named(KnownTasks.policyDiscovery) = request.discovery, !context.fromPolicy {
+            errors.add("discovery", "The policy discovery is run by policies only (see /api/policies/).")
+        }
         if !context.sites.contains(request.site) {
             errors.add("site", "Unknown site '\(request.site)'.")
         } else if let queue = request.queue, !context.accepts(queue: queue, on: request.site) {
@@ -53,6 +56,7 @@ public enum SubmissionResolver {
         return ResolvedWorkflow(
             workflow: definition.name, discovery: discovery,
             discoveryTask: discovery.flatMap { KnownTasks.discoveryTasks[$0] },
-            discoveryOptions: usesDefault ? definition.discoveryOptions : [:], fields: values, rules: rules)
+            discoveryOptions: (usesDefault ? definition.discoveryOptions : [:]).merging(request.discoveryOptions ?? [:]) { $1 },
+            fields: values, rules: rules)
     }
 }

@@ -23,13 +23,18 @@ extension WorkflowEngine {
     /// gone without the queue noticing (a lease can only redeliver what is still in Redis). Goes through
     /// the normal result path, so the job's counters, chain and state follow as for any failure. Returns
     /// how many were invalidated.
-    func invalidateStaleTasks(olderThan seconds: Int) async throws -> Int {
+    func invalidateStaleTasks(olderThan seconds: Int, nodeOnline: Int) async throws -> Int {
+        // Only tasks whose node is gone: a long migrate on a live worker is left alone (L12464: tasks
+        // "not actively running"). The task's node is `<node>:<pid>:...`; the node's heartbeat says it lives.
         let rows = try await pool.query(
             """
-            SELECT task_id, attempt, job_id, input::text AS input, node FROM tasks
-            WHERE state = 'STARTED' AND COALESCE(started, created) < now() - make_interval(secs => $1)
-            ORDER BY id LIMIT 1000
-            """, [.double(Double(seconds))])
+            SELECT t.task_id, t.attempt, t.job_id, t.input::text AS input, t.node FROM tasks t
+            WHERE t.state = 'STARTED' AND COALESCE(t.started, t.created) < now() - make_interval(secs => $1)
+              AND NOT EXISTS (SELECT 1 FROM nodes n JOIN sites s ON s.id = n.site_id
+                              WHERE s.name = t.site AND n.name = split_part(COALESCE(t.node, ''), ':', 1)
+                                AND n.last_heartbeat > now() - make_interval(secs => $2))
+            ORDER BY t.id LIMIT 1000
+            """, [.double(Double(seconds)), .double(Double(nodeOnline))])
         guard !rows.isEmpty else { return 0 }
         let results = try rows.map { row -> HubMessage in
             let input = try WireCoding.decode([PathItem].self, from: Array(try row.decode(String.self, "input").utf8))
@@ -48,17 +53,21 @@ extension WorkflowEngine {
 
     /// Tasks left PENDING or STARTED in jobs that are already CANCELLED (an unexpected exit half-way
     /// through a cancel, L12472-12476) are cancelled too. The job's counters were closed with the job.
+    /// End-of-job tasks are left alone: they release snapdiff locks and must run.
     func cancelLeftoverTasks() async throws -> Int {
         try await pool.execute(
             """
             UPDATE tasks t SET state = 'CANCELLED', finished = now()
             FROM jobs j WHERE j.id = t.job_id AND j.state = 'CANCELLED' AND t.state IN ('PENDING', 'STARTED')
-            """)
+              AND NOT (t.name = ANY($1::text[]))
+            """, [.array(Dispatcher.finalizerTasks)])
     }
 
     /// Removes finished jobs completed more than `days` ago (jobs_ttl, L12530-12536), in small batches.
     func expireJobs(olderThanDays days: Int) async throws -> Int {
         guard days > 0 else { return 0 }
+        // The API allows up to 2^31-1 days; PostgreSQL's timestamps do not reach that far back.
+        let days = min(days, 36_500)
         var total = 0
         while true {
             let removed = try await pool.execute(

@@ -6,6 +6,8 @@ enum JobOrigin: Sendable {
     case user
     case schedule(id: Int64, name: String, due: Date, workflowID: Int64)
     case policy(id: Int64, name: String, due: Date, friendlyName: String)
+    /// A further run a policy adds to the job its occurrence started (the pre-migrate selection).
+    case policyFollowUp(id: Int64)
 
     var isAutomated: Bool {
         if case .user = self { return false }
@@ -20,14 +22,16 @@ enum JobOrigin: Sendable {
     /// Shown as the job's owner (manual L2498: a scheduled job's creator is its schedule's name).
     var scheduleName: String? {
         switch self {
-        case .user: nil
+        case .user, .policyFollowUp: nil
         case .schedule(_, let name, _, _), .policy(_, let name, _, _): name
         }
     }
 
     var policyID: Int64? {
-        if case .policy(let id, _, _, _) = self { return id }
-        return nil
+        switch self {
+        case .policy(let id, _, _, _), .policyFollowUp(let id): id
+        default: nil
+        }
     }
 
     var friendlyName: String? {
@@ -40,7 +44,7 @@ enum JobOrigin: Sendable {
     func recordRun(job: Int64, on conn: PostgresConnection) throws {
         let inserted: Int
         switch self {
-        case .user:
+        case .user, .policyFollowUp:
             return
         case .schedule(let id, _, let due, let workflow):
             inserted = try conn.execute(

@@ -11,7 +11,8 @@ enum SystemTaskOutcome {
 
     /// The answer kept in `tasks.output`.
     static func output(of result: TaskResult) throws -> JSONValue? {
-        if let output = result.output { return output }
+        // Settings outputs are kept (and shown by /api/settingstasks/) with secret values masked.
+        if let output = result.output { return SiteSettingsStore.masked(output) }
         guard let inventory = result.inventory else { return nil }
         return try WireCoding.decode(JSONValue.self, from: Array(try WireCoding.encoder().encode(inventory)))
     }

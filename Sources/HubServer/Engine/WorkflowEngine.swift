@@ -41,6 +41,7 @@ struct WorkflowEngine: Sendable {
         }
         var context = try await submissionContext()
         context.fromSchedule = origin.isAutomated
+        context.fromPolicy = origin.policyID != nil
         let resolved: ResolvedWorkflow
         do {
             resolved = try SubmissionResolver.resolve(request, definition: workflow.definition, context: context)

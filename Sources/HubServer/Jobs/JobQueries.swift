@@ -22,6 +22,9 @@ struct JobQueries: Sendable {
         var system: Bool
         /// The schedule (or policy) that started the job, shown as its owner.
         var scheduleName: String?
+        var isSettingsJob: Bool
+        /// A policy run: the compiled GPFS policy text the scan ran (issue 7: shown in the job's details).
+        var policyText: String?
         var discovery: String?
         var friendlyName: String
         var numfiles: Int64
@@ -34,7 +37,8 @@ struct JobQueries: Sendable {
 
     static let select = """
         SELECT j.id, j.workflow_name, j.fields::text AS fields, j.created, j.started, j.completed, j.state, j.site,
-               j.queue, j.owner_id, u.username, j.system, j.schedule_name, j.discovery, j.friendly_name, j.numfiles, j.open_tasks,
+               j.queue, j.owner_id, u.username, j.system, j.schedule_name, j.is_settings_job,
+               CASE WHEN j.policy_id IS NOT NULL THEN j.request->'discovery_options'->>'policy' END AS policy_text, j.discovery, j.friendly_name, j.numfiles, j.open_tasks,
                j.total_tasks, j.paths::text AS paths,
                EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND t.kind = 'discovery'
                                                AND t.state IN ('PENDING', 'STARTED')) AS walking
@@ -50,6 +54,7 @@ struct JobQueries: Sendable {
             site: try row.decode(String.self, "site"), queue: try row.decode(String.self, "queue"),
             ownerID: try row.decode(Int64?.self, "owner_id"), ownerName: try row.decode(String?.self, "username"),
             system: try row.decode(Bool.self, "system"), scheduleName: try row.decode(String?.self, "schedule_name"),
+            isSettingsJob: try row.decode(Bool.self, "is_settings_job"), policyText: try row.decode(String?.self, "policy_text"),
             discovery: try row.decode(String?.self, "discovery"),
             friendlyName: try row.decode(String.self, "friendly_name"), numfiles: try row.decode(Int64.self, "numfiles"),
             openTasks: try row.decode(Int.self, "open_tasks"), totalTasks: try row.decode(Int.self, "total_tasks"),
@@ -143,7 +148,7 @@ extension JobQueries.JobRow {
             ("state", .string(state)), ("site", .string(site)), ("queue", .string(queue)),
             ("owner", ownerJSON), ("discovery", JSON(discovery)),
             ("dir_walk_complete", .bool(!walking)),
-            ("is_settings_job", .bool(false)), ("friendly_name", .string(friendlyName)),
+            ("is_settings_job", .bool(isSettingsJob)), ("friendly_name", .string(friendlyName)),
             ("progress", .null), ("paths", .array(paths.map { .string($0.path) })), ("numfiles", .int(numfiles)),
         ]
         if let counts {
@@ -154,6 +159,7 @@ extension JobQueries.JobRow {
             ]
         }
         if let tasks { members.append(("tasks", .array(tasks.map { .int($0) }))) }
+        if let policyText { members.append(("details", ["policy": .string(policyText)])) }
         return .object(members.map { JSON.Member(key: $0.0, value: $0.1) })
     }
 

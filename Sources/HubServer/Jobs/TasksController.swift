@@ -120,7 +120,7 @@ struct TasksController: Sendable {
                 ("completed", JSON(finished)), ("friendly_name", .string(try row.decode(String.self, "name"))),
                 ("paths", .array(input.map { .string($0.path) })),
                 ("input_total", .int(Int64(try row.decode(Int.self, "input_total")))),
-                ("kwargs", JSON(kwargs)),
+                ("kwargs", JSON(SiteSettingsStore.masked(kwargs))),
                 ("result", .object([
                     .init(key: "summary", value: summary.map(JSON.init) ?? .null),
                     .init(key: "error", value: JSON(try row.decode(String?.self, "error"))),

@@ -41,7 +41,7 @@ struct ScheduleInput {
             }
         }
         discovery = reader.nullableString("discovery", maxLength: 64)
-        if case .value(let name) = discovery, KnownTasks.discoveryTasks[name] == nil {
+        if case .value(let name) = discovery, KnownTasks.discoveryTasks[name] == nil || name == KnownTasks.policyDiscovery {
             reader.fail("discovery", "\"\(name)\" is not a discovery (one of: \(KnownTasks.discoveryTasks.keys.sorted().joined(separator: ", "))).")
         }
         if reader.has("discovery_options") {

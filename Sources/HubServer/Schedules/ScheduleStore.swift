@@ -14,8 +14,11 @@ struct ScheduleStore: Sendable {
         FROM schedules sc JOIN sites s ON s.id = sc.site_id LEFT JOIN spaces sp ON sp.id = sc.space_id
         """
 
-    func count() async throws -> Int {
-        try await pool.query("SELECT count(*) AS n FROM schedules").decodeColumn(Int.self, "n").first ?? 0
+    func count(site: Int64?, space: Int64?) async throws -> Int {
+        try await pool.query(
+            "SELECT count(*) AS n FROM schedules sc WHERE ($1::int8 IS NULL OR sc.site_id = $1) AND ($2::int8 IS NULL OR sc.space_id = $2)",
+            [site.map { .int64($0) }, space.map { .int64($0) }]
+        ).decodeColumn(Int.self, "n").first ?? 0
     }
 
     func list(limit: Int?, offset: Int, site: Int64?, space: Int64?) async throws -> [PostgresRow] {
@@ -63,6 +66,8 @@ struct ScheduleStore: Sendable {
             var paths = try current.map { try WireCoding.decode([String].self, from: Array(try $0.decode(String.self, "paths_json").utf8)) } ?? []
             if let given = input.managedPaths { paths = given }
             if let siteID, !paths.isEmpty {
+                // The site's row is the lock that makes check-then-write safe between concurrent requests.
+                try conn.execute("SELECT id FROM sites WHERE id = $1 FOR UPDATE", [.int64(siteID)])
                 let clash = try conn.query(
                     """
                     SELECT sc.name, p AS path FROM schedules sc, jsonb_array_elements_text(sc.managed_paths) p

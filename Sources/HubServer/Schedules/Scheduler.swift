@@ -27,10 +27,16 @@ struct Scheduler: Sendable {
         let configuration = try await ConfigurationStore(pool: engine.pool).load()
         guard configuration.schedulesEnabled else {
             // Nothing is owed for the time the switch was off.
-            _ = try await engine.pool.execute("UPDATE schedules SET last_due = $1 WHERE enabled AND (last_due IS NULL OR last_due < $1)", [.date(now)])
+            // At most one write per schedule every 30 s while the switch is off.
+            for table in ["schedules", "policies"] {
+                _ = try await engine.pool.execute(
+                    "UPDATE \(table) SET last_due = $1 WHERE enabled AND (last_due IS NULL OR last_due < $1 - interval '30 seconds')",
+                    [.date(now)])
+            }
             return
         }
-        for due in try await dueSchedules(now: now) { await fire(due) }
+        for due in try await dueSchedules(now: now) { _ = try? await fire(due) }
+        try await tickPolicies(now: now)
     }
 
     /// Enabled schedules with an occurrence due now.
@@ -73,8 +79,11 @@ struct Scheduler: Sendable {
     }
 
     /// Starts the occurrence's jobs, then moves `last_due` on. Returns the jobs started.
+    /// `manual`: a run asked for through the API; it neither consumes the cron occurrence (`last_due`) nor
+    /// hides why nothing started.
     @discardableResult
-    func fire(_ due: Due) async -> [Int64] {
+    func fire(_ due: Due, manual: Bool = false) async throws -> [Int64] {
+        var problems: [String] = []
         var jobs: [Int64] = []
         do {
             let workflows = try await engine.pool.query(
@@ -109,17 +118,23 @@ struct Scheduler: Sendable {
                     logger.info("schedule \(due.id) '\(due.name)': job \(job) for the run due \(APIDate.format(due.due))")
                 } catch is JobOrigin.AlreadyFired {
                     continue  // another replica started it
-                } catch {
-                    // Recorded, so that a schedule that cannot run does not retry every second.
+                } catch let error as APIError {
+                    // The submission itself is invalid (a workflow deleted, a site gone): recorded, so that a
+                    // schedule that cannot run does not retry every second. Other errors are retried.
                     logger.warning("schedule \(due.id) '\(due.name)': \(workflow) could not start: \(error)")
-                    try await record(due, workflowID: workflowID, skipped: "could not start: \(error)")
+                    problems.append("\(workflow): \(error)")
+                    if !manual { try await record(due, workflowID: workflowID, skipped: "could not start: \(error)") }
                 }
             }
-            _ = try await engine.pool.execute(
-                "UPDATE schedules SET last_due = GREATEST(COALESCE(last_due, $2), $2) WHERE id = $1", [.int64(due.id), .date(due.due)])
+            if !manual {
+                _ = try await engine.pool.execute(
+                    "UPDATE schedules SET last_due = GREATEST(COALESCE(last_due, $2), $2) WHERE id = $1", [.int64(due.id), .date(due.due)])
+            }
         } catch {
+            if manual { throw error }
             logger.warning("schedule \(due.id) '\(due.name)': firing failed (retried next tick): \(error)")
         }
+        if manual, jobs.isEmpty, !problems.isEmpty { throw APIError.badRequest("Nothing started: \(problems.joined(separator: "; "))") }
         return jobs
     }
 

@@ -18,7 +18,7 @@ struct SchedulesController: Sendable {
         ) { request, context in
             let query = QueryString(request.uri.query)
             let site = try Self.optionalID(query, "site_id"), space = try Self.optionalID(query, "space_id")
-            return try await Paginated.respond(request, context, base: publicURL, count: { try await store.count() }) { limit, offset in
+            return try await Paginated.respond(request, context, base: publicURL, count: { try await store.count(site: site, space: space) }) { limit, offset in
                 let base = publicURL.base(for: request)
                 return try await store.list(limit: limit, offset: offset, site: site, space: space).map { try Self.json($0, base: base) }
             }
@@ -45,13 +45,13 @@ struct SchedulesController: Sendable {
         ) { request, context in
             let id = try Self.id(context)
             guard let row = try await store.find(id: id) else { throw APIError.notFound("Schedule") }
-            let jobs = await scheduler.fire(
+            let jobs = try await scheduler.fire(
                 .init(
                     id: id, name: try row.decode(String.self, "name"), due: Date(),
                     paths: try WireCoding.decode([String].self, from: Array(try row.decode(String.self, "paths_json").utf8)),
                     discovery: try row.decode(String?.self, "discovery"),
                     discoveryOptions: try row.decode(String?.self, "options_json").flatMap { try? WireCoding.decode(JSONValue.self, from: Array($0.utf8)) },
-                    overlap: try row.decode(String.self, "overlap")))
+                    overlap: try row.decode(String.self, "overlap")), manual: true)
             guard case .object(var members) = try await detail(id, request) else { throw APIError.notFound("Schedule") }
             members.append(.init(key: "jobs", value: .array(jobs.map(JSON.int))))
             return JSONResponse(status: .created, .object(members))
@@ -62,6 +62,7 @@ struct SchedulesController: Sendable {
         api.get(nested, access: .model("schedule"), tag: tag, summary: "The workflows a schedule runs.", paginated: true) {
             request, context in
             let schedule = try Self.id(context)
+            guard try await store.find(id: schedule) != nil else { throw APIError.notFound("Schedule") }
             let rows = try await store.workflows(schedule: schedule)
             let base = publicURL.base(for: request)
             return try await Paginated.respond(request, context, base: publicURL, count: { rows.count }) { limit, offset in
@@ -77,18 +78,18 @@ struct SchedulesController: Sendable {
             return JSONResponse(status: .created, try await workflowDetail(id, schedule: schedule, request))
         }
         api.get(nested + "{workflow_id}/", access: .model("schedule"), tag: tag, summary: "One workflow of a schedule.") { request, context in
-            JSONResponse(try await workflowDetail(try Self.id(context, "workflow_id"), schedule: try Self.id(context), request))
+            JSONResponse(try await workflowDetail(try Self.id(context, "workflow_id", model: "ScheduleWorkflow"), schedule: try Self.id(context), request))
         }
         api.patch(
             nested + "{workflow_id}/", access: .model("schedule"), tag: tag, summary: "Change a workflow of a schedule.",
             body: [.string("workflow"), .string("site"), .string("queue"), .object("fields")]
         ) { request, context in
-            let schedule = try Self.id(context), id = try Self.id(context, "workflow_id")
+            let schedule = try Self.id(context), id = try Self.id(context, "workflow_id", model: "ScheduleWorkflow")
             _ = try await store.saveWorkflow(try ScheduleWorkflowInput(try await RequestJSON.json(request), creating: false), schedule: schedule, id: id)
             return JSONResponse(try await workflowDetail(id, schedule: schedule, request))
         }
         api.delete(nested + "{workflow_id}/", access: .model("schedule"), tag: tag, summary: "Remove a workflow from a schedule.") { _, context in
-            guard try await store.deleteWorkflow(try Self.id(context, "workflow_id"), schedule: try Self.id(context)) else {
+            guard try await store.deleteWorkflow(try Self.id(context, "workflow_id", model: "ScheduleWorkflow"), schedule: try Self.id(context)) else {
                 throw APIError.notFound("ScheduleWorkflow")
             }
             return JSONResponse.noContent
@@ -144,8 +145,8 @@ struct SchedulesController: Sendable {
         ]
     }
 
-    static func id(_ context: HubRequestContext, _ name: String = "id") throws -> Int64 {
-        guard let text = context.pathParameter(name), let id = Int64(text) else { throw APIError.notFound("Schedule") }
+    static func id(_ context: HubRequestContext, _ name: String = "id", model: String = "Schedule") throws -> Int64 {
+        guard let text = context.pathParameter(name), let id = Int64(text) else { throw APIError.notFound(model) }
         return id
     }
 

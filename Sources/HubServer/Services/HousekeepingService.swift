@@ -45,7 +45,8 @@ struct HousekeepingService: Service, CustomStringConvertible {
             return
         }
         await duty("cleanup", every: intervals.cleanup) {
-            let invalidated = try await engine.invalidateStaleTasks(olderThan: configuration.taskInvalidationSeconds)
+            let invalidated = try await engine.invalidateStaleTasks(
+                olderThan: configuration.taskInvalidationSeconds, nodeOnline: configuration.nodeOnlineSeconds)
             let cancelled = try await engine.cancelLeftoverTasks()
             let expired = try await engine.expireJobs(olderThanDays: configuration.jobsTTLDays)
             if invalidated + cancelled + expired > 0 {
@@ -72,7 +73,8 @@ struct HousekeepingService: Service, CustomStringConvertible {
             """
             SELECT s.name FROM sites s
             WHERE EXISTS (SELECT 1 FROM nodes n WHERE n.site_id = s.id)
-              AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.site = s.name AND t.name = $1 AND t.state IN ('PENDING', 'STARTED'))
+              AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.kind = 'system' AND t.site = s.name AND t.name = $1
+                                AND t.state IN ('PENDING', 'STARTED'))
             """, [.string(SystemTaskOutcome.inventory)]
         ).decodeColumn(String.self, "name")
         for site in sites {
@@ -82,6 +84,8 @@ struct HousekeepingService: Service, CustomStringConvertible {
 
     private func evaluateAlerts() async throws {
         let report = try await health.report()
+        // Without the database the report knows no sites: clearing every alert would be wrong.
+        guard report.hubStatus.database == "ok" else { return }
         let pools = try await engine.pool.query(
             "SELECT s.name AS site, p.filesystem, p.name, p.used_space, p.capacity FROM storagepools p JOIN sites s ON s.id = p.site_id"
         ).map { row in

@@ -10,6 +10,8 @@ struct SiteInput {
     var columns: [(String, SiteValue)] = []
     /// Space names to link, when given.
     var spaces: [String]?
+    /// A PATCH's `name`: accepted only when it is the site's current name (checked by the store).
+    var renamedTo: String?
 
     static let readOnly: Set<String> = ["id", "url", "editable"]
 
@@ -19,7 +21,10 @@ struct SiteInput {
             reader.fail(key, "Unknown field.")
         }
         if let name = reader.string("name", required: creating, allowBlank: false, maxLength: 255) {
-            if name.range(of: "^[a-zA-Z0-9_-]+$", options: .regularExpression) == nil {
+            if !creating {
+                // Workers, queue names, jobs and schedules refer to a site by name: it is fixed at creation.
+                renamedTo = name
+            } else if name.range(of: "^[a-zA-Z0-9_-]+$", options: .regularExpression) == nil {
                 reader.fail("name", "Enter a valid name: letters, numbers, underscores or hyphens.")
             } else {
                 columns.append(("name", .text(name)))
@@ -88,7 +93,15 @@ struct SiteInput {
                 columns.append(("color", .json(.array(color.map { .int(Int64($0)) }))))
             }
         }
-        spaces = reader.stringList("spaces")
+        // Names, or the detail form's `{id, name, url}` objects echoed back.
+        spaces = reader.list("spaces") { item in
+            switch item {
+            case .string(let name): return .success(name)
+            case .object(let object): if case .string(let name)? = object["name"] { return .success(name) }
+            default: break
+            }
+            return .failure(ListItemError("Expected a space name."))
+        }
         try reader.validate()
     }
 

@@ -15,6 +15,26 @@ enum SiteSettingsStore {
         return ["secret", "password", "accesskey", "token", "credential", ":auth:"].contains { lower.contains($0) }
     }
 
+    /// `value` with the values of secret keys masked: a settings task's kwargs (`values`) or output
+    /// (`value` entries), as the API shows them.
+    static func masked(_ value: JSONValue) -> JSONValue {
+        guard case .object(var object) = value else { return value }
+        if case .object(var values)? = object["values"] {
+            for key in values.keys where isSecret(key) { values[key] = mask }
+            object["values"] = .object(values)
+        }
+        if case .object(var entries)? = object["value"] {
+            for key in entries.keys where isSecret(key) {
+                if case .object(var entry)? = entries[key], entry["value"] != nil, entry["value"] != .null {
+                    entry["value"] = mask
+                    entries[key] = .object(entry)
+                }
+            }
+            object["value"] = .object(entries)
+        }
+        return .object(object)
+    }
+
     /// A well-formed key: two or more `:`-separated parts of letters, digits, `_`, `-`, `.`.
     static func isValidKey(_ key: String) -> Bool {
         key.count <= 255 && key.range(of: "^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)+$", options: .regularExpression) != nil

@@ -50,7 +50,11 @@ struct SiteStore: Sendable {
     /// Applies a partial update; false when the site does not exist.
     func update(id: Int64, _ input: SiteInput) async throws -> Bool {
         try await write { conn in
-            guard try conn.query("SELECT id FROM sites WHERE id = $1 FOR UPDATE", [.int64(id)]).first != nil else { return false }
+            guard let current = try conn.query("SELECT name FROM sites WHERE id = $1 FOR UPDATE", [.int64(id)]).decodeColumn(String.self, "name").first
+            else { return false }
+            if let renamed = input.renamedTo, renamed != current {
+                throw APIError.invalid("name", "A site's name cannot be changed: workers, queues and jobs refer to it.")
+            }
             if !input.columns.isEmpty {
                 let sets = input.columns.enumerated().map { "\($0.element.0) = $\($0.offset + 2)" }.joined(separator: ", ")
                 try conn.execute("UPDATE sites SET \(sets) WHERE id = $1", [.int64(id)] + input.columns.map { Self.bind($0.1) })

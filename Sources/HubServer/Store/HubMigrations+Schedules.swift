@@ -67,6 +67,10 @@ extension HubMigrations {
                 last_due    timestamptz,
                 created     timestamptz NOT NULL DEFAULT now()
             );
+            -- Housekeeping's scans: stale STARTED tasks, recent invalidations, open inventory requests.
+            CREATE INDEX tasks_started ON tasks (started) WHERE state = 'STARTED';
+            CREATE INDEX tasks_invalidated ON tasks (site, finished) WHERE state = 'FAILURE' AND error LIKE 'invalidated:%';
+            CREATE INDEX tasks_open_system ON tasks (site, name) WHERE kind = 'system' AND state IN ('PENDING', 'STARTED');
             CREATE TABLE policy_runs (
                 policy_id  bigint NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
                 due        timestamptz NOT NULL,

@@ -15,7 +15,7 @@ struct NodeStore: Sendable {
         try await pool.transaction { conn in
             let siteRows = try conn.query(
                 """
-                INSERT INTO sites (name) VALUES ($1)
+                INSERT INTO sites (name, label) VALUES ($1, $1)
                 ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
                 RETURNING id
                 """, [.string(beat.site)])

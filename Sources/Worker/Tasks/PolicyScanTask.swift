@@ -35,6 +35,8 @@ struct PolicyScanTask: WorkerTask {
             throw TaskFailure("directories to scan must be absolute, got '\(relative)'")
         }
         let threads = try arguments.int("threads", range: 1...4096) ?? 1
+        // Which lists to pass on: the hub runs the migrate and the premigrate selections as two runs.
+        let actions = Set(try arguments.stringList("actions") ?? ["migrate", "premigrate"])
         let root = PolicyScanLists.commonDirectory(directories)
 
         let directory = runner.settings.temporaryDirectory
@@ -47,8 +49,12 @@ struct PolicyScanTask: WorkerTask {
             throw TaskFailure("\(Self.tool) \(root) exited with status \(result.status)\(stderr.map { ": \($0)" } ?? " and no message")")
         }
         let percentEncoded = policy.contains("ESCAPE '%")
-        let (items, found) = try await OffPool.run("policy-scan-lists") {
+        let (listed, found) = try await OffPool.run("policy-scan-lists") {
             try PolicyScanLists.read(scratch, percentEncoded: percentEncoded, within: directories)
+        }
+        let items = listed.filter { item in
+            guard case .object(let metadata)? = item.additionalMetadata, case .string(let action)? = metadata["policy_action"] else { return true }
+            return actions.contains(action)
         }
         let logs = ["\(Self.tool) \(root) (threads \(threads)): \(items.count) files chosen"] + found + PolicyScanLists.summary(result.text)
         var status = TaskStatus(task: envelope.task, inputPaths: envelope.paths, started: started)
