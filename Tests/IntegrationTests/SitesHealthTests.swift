@@ -259,6 +259,40 @@ import Testing
         }
     }
 
+    /// Datastores, their IP addresses and site links: stored, validated, served; credentials never shown.
+    @Test func networkRecords() async throws {
+        try await EngineHarness.with(redisIndex: 16, sites: ["london"], hubEnvironment: Self.fast) { harness in
+            let admin = harness.admin
+            let store = try await admin.post(
+                "/api/datastores/", ["name": "aws-eu", "type": "AmazonS3", "endpoint": "s3.amazonaws.com", "secretaccesskey": "shh-secret-key"])
+            #expect(store.status == 201, "\(store.text)")
+            #expect(store.object["secretaccesskey"] as? String == "*****" && !store.text.contains("shh-secret-key"))
+            let storeID = try #require(store.object["id"] as? Int)
+            #expect(try await admin.post("/api/datastores/", ["type": "AmazonS3"]).object["name"] != nil)
+
+            let bad = try await admin.post("/api/ipaddresses/", ["datastore": storeID, "ipaddr": "300.1.2.3"])
+            #expect(bad.status == 400 && bad.object["ipaddr"] != nil)
+            let missing = try await admin.post("/api/ipaddresses/", ["datastore": 9999, "ipaddr": "10.0.0.1"])
+            #expect(missing.status == 400 && missing.object["datastore"] != nil)
+            let address = try await admin.post("/api/ipaddresses/", ["datastore": storeID, "ipaddr": "10.0.0.1"])
+            #expect(address.status == 201 && (address.object["datastore"] as? [String: Any])?["name"] as? String == "aws-eu", "\(address.text)")
+            let listed = try await admin.get("/api/ipaddresses/?datastore_id=\(storeID)").object
+            #expect(listed["count"] as? Int == 1)
+
+            let link = try await admin.post(
+                "/api/sitelinks/", ["site": "london", "site_path": "/mmfs1/data/", "datastore": "aws-eu", "datastore_path": "bucket/data", "bandwidth": 100])
+            #expect(link.status == 201 && link.object["site_path"] as? String == "/mmfs1/data", "\(link.text)")
+            let badLink = try await admin.post(
+                "/api/sitelinks/", ["site": "nowhere", "site_path": "relative", "datastore": "aws-eu", "datastore_path": "x", "bandwidth": -1])
+            #expect(badLink.status == 400)
+            for field in ["site", "site_path", "bandwidth"] { #expect(badLink.object[field] != nil, "no error for \(field): \(badLink.text)") }
+            let linkID = try #require(link.object["id"] as? Int)
+            #expect(try await admin.patch("/api/sitelinks/\(linkID)/", ["bandwidth": 50]).object["bandwidth"] as? Int == 50)
+            #expect(try await admin.delete("/api/datastores/\(storeID)/").status == 204)
+            #expect(try await admin.get("/api/sitelinks/\(linkID)/").status == 404, "links go with their datastore")
+        }
+    }
+
     static func siteID(_ name: String, _ admin: APIClient) async throws -> Int {
         let sites = try await admin.get("/api/sites/?page_size=0").object["results"] as? [[String: Any]] ?? []
         return try #require(sites.first { $0["name"] as? String == name }?["id"] as? Int)

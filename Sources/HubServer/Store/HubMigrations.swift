@@ -261,5 +261,6 @@ enum HubMigrations {
                 """),
         sitesAndHealth,
         schedulesAndPolicies,
+        network,
     ]
 }
