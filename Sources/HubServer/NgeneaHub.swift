@@ -15,7 +15,7 @@ struct NgeneaHub: AsyncParsableCommand {
         commandName: "ngeneahub",
         abstract: "Ngenea Hub: REST API, workflow engine, schedules and policies.",
         version: SoftwareVersion.current,
-        subcommands: [Serve.self, Migrate.self, CreateSuperuser.self],
+        subcommands: [Serve.self, Migrate.self, CreateSuperuser.self, Manage.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -134,6 +134,8 @@ import Testing
         "GET /api/sitelinks/{id}/": .protected(member: true),
         "PATCH /api/sitelinks/{id}/": .protected(member: false),
         "DELETE /api/sitelinks/{id}/": .protected(member: false),
+        "GET /api/queues/": .protected(member: true),
+        "GET /api/queues/{id}/": .protected(member: true),
         "GET /api/schema/": .public,
         "GET /api/docs/": .public,
     ]

@@ -107,6 +107,7 @@ struct HubConfiguration: Sendable {
         housekeeping.alerts = try number("NGENEAHUB_ALERTS_INTERVAL", default: 60, in: 1...86_400)
         housekeeping.inventory = try number("NGENEAHUB_INVENTORY_INTERVAL", default: 1800, in: 1...604_800)
         housekeeping.cleanup = try number("NGENEAHUB_CLEANUP_INTERVAL", default: 3600, in: 1...604_800)
+        housekeeping.removedQueueExpiry = try number("NGENEAHUB_REMOVED_QUEUE_EXPIRY", default: 86_400, in: 1...31_536_000)
         housekeeping.poolWarning = Double(try number("NGENEAHUB_POOL_ALERT_WARNING", default: 90, in: 1...100))
         housekeeping.poolCritical = Double(try number("NGENEAHUB_POOL_ALERT_CRITICAL", default: 98, in: 1...100))
         trustedProxies = Set(

@@ -149,11 +149,11 @@ struct WorkflowEngine: Sendable {
             }
             patterns[name] = SitePatterns(include: try list("include"), exclude: try list("exclude"))
         }
+        // Registered queues; a removed one (`manage remove_queue`) no longer takes submissions.
         let rows = try await pool.query(
             """
-            SELECT s.name AS site, array_agg(DISTINCT q->>'queue') AS queues
-            FROM nodes n JOIN sites s ON s.id = n.site_id, jsonb_array_elements(n.queues) q
-            WHERE q->'functions' <> '{}'::jsonb
+            SELECT s.name AS site, COALESCE(array_agg(q.name) FILTER (WHERE q.removed_at IS NULL), '{}') AS queues
+            FROM queues q JOIN sites s ON s.id = q.site_id
             GROUP BY s.name
             """)
         var queues: [String: Set<String>] = [:]

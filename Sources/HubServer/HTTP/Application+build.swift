@@ -41,6 +41,7 @@ func buildRouter(_ deps: HubDependencies) -> Router<HubRequestContext> {
     AlertsController(pool: deps.pool).addRoutes(to: api)
     SchedulesController(store: ScheduleStore(pool: deps.pool), scheduler: Scheduler(engine: deps.engine), publicURL: publicURL)
         .addRoutes(to: api)
+    QueuesController(pool: deps.pool, publicURL: publicURL).addRoutes(to: api)
     NetworkController(pool: deps.pool, publicURL: publicURL).addRoutes(to: api)
     AutomatedSchedulesController(pool: deps.pool, publicURL: publicURL).addRoutes(to: api)
     PoliciesController(store: PolicyStore(pool: deps.pool), runner: PolicyRunner(engine: deps.engine), publicURL: publicURL)

@@ -19,6 +19,8 @@ struct HousekeepingService: Service, CustomStringConvertible {
         /// Seconds between the task and job clean-ups (hourly in the manual).
         var cleanup = 3600
         /// Pool utilisation (percent) that raises a warning, and a critical alert.
+        /// Seconds without a heartbeat after which a removed queue is forgotten (REMOVED_QUEUE_CLEANUP, 1 day).
+        var removedQueueExpiry = 86_400
         var poolWarning = 90.0
         var poolCritical = 98.0
     }
@@ -49,6 +51,7 @@ struct HousekeepingService: Service, CustomStringConvertible {
                 olderThan: configuration.taskInvalidationSeconds, nodeOnline: configuration.nodeOnlineSeconds)
             let cancelled = try await engine.cancelLeftoverTasks()
             let expired = try await engine.expireJobs(olderThanDays: configuration.jobsTTLDays)
+            _ = try await QueueStore(pool: engine.pool).expireRemoved(after: intervals.removedQueueExpiry)
             if invalidated + cancelled + expired > 0 {
                 engine.logger.info("housekeeping: \(invalidated) stale tasks invalidated, \(cancelled) leftover tasks cancelled, \(expired) old jobs removed")
             }

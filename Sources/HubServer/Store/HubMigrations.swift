@@ -262,5 +262,6 @@ enum HubMigrations {
         sitesAndHealth,
         schedulesAndPolicies,
         network,
+        queues,
     ]
 }

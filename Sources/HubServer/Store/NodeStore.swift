@@ -38,6 +38,17 @@ struct NodeStore: Sendable {
                     .array(beat.pluginTasks), .date(beat.sent), .int(beat.ttl), .date(beat.started),
                     try beat.filesystems.map { try .json(encoding: $0) },
                 ])
+            // Its queues: registered or refreshed; a removed queue only has its heartbeat noted, so that it
+            // expires once heartbeats stop (L10062-10064), and is not shown again before that.
+            let active = beat.queues.filter { !$0.functions.isEmpty }.map(\.queue)
+            if !active.isEmpty {
+                try conn.execute(
+                    """
+                    INSERT INTO queues (site_id, name, label, last_heartbeat)
+                    SELECT $1, q, q, $3 FROM unnest($2::text[]) AS q
+                    ON CONFLICT (site_id, name) DO UPDATE SET last_heartbeat = GREATEST(queues.last_heartbeat, EXCLUDED.last_heartbeat)
+                    """, [.int64(siteID), .array(active), .date(beat.sent)])
+            }
         }
     }
 
