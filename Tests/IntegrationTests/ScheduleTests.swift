@@ -92,4 +92,49 @@ import Testing
             #expect(run.status == 201 && (run.object["jobs"] as? [Int])?.count == 1, "\(run.text)")
         }
     }
+
+    /// A schedule due at the next minute fires once with two replicas running; with every hub down over a
+    /// due time, the missed occurrence runs once when a hub comes back.
+    @Test func dueScheduleFiresOnceAndAMissedOneRunsAtRestart() async throws {
+        try await EngineHarness.with(redisIndex: 20, sites: ["london"]) { harness in
+            let admin = harness.admin
+            _ = try await harness.hub.startReplica()
+            let site = try harness.site("london")
+            try site.writeFiles("minute", count: 1)
+            let created = try await admin.post(
+                "/api/schedules/",
+                ["name": "every-minute", "site": "london", "minute": "*", "managed_paths": [site.mount + "/minute"],
+                 "workflows": [["workflow": "migrate", "site": "london"]]])
+            #expect(created.status == 201, "\(created.text)")
+            let id = try #require(created.object["id"] as? Int)
+            let pool = PostgresPool(configuration: try PostgresConfiguration(url: harness.hub.database.url))
+            func runs() async throws -> [(due: Date, jobs: Int)] {
+                try await pool.query(
+                    "SELECT due, count(job_id) AS jobs FROM schedule_runs WHERE schedule_id = $1 GROUP BY due ORDER BY due", [.int(id)]
+                ).map { (try $0.decode(Date.self, "due"), try $0.decode(Int.self, "jobs")) }
+            }
+            let fired = try await eventually(timeout: .seconds(75), every: .milliseconds(250)) { try await !runs().isEmpty }
+            #expect(fired, "the schedule never fired:\n\(harness.log)")
+            try await Task.sleep(for: .seconds(2))
+            let first = try await runs()
+            #expect(first.allSatisfy { $0.jobs == 1 }, "an occurrence started \(first.map(\.jobs)) jobs")
+            let jobCount = try await pool.query("SELECT count(*) AS n FROM jobs WHERE schedule_id = $1", [.int(id)]).decodeColumn(Int.self, "n").first
+            #expect(jobCount == first.count)
+
+            // Every hub down across the next minute boundary, then one comes back on the same port.
+            await harness.hub.stopProcesses(expectCleanExit: false)
+            let last = try #require(first.last?.due)
+            let boundary = last.addingTimeInterval(60)
+            try await Task.sleep(for: .seconds(max(0, boundary.timeIntervalSinceNow) + 3))
+            let port = try #require(URLComponents(string: harness.hub.url)?.port)
+            _ = try await harness.hub.startReplica(port: port)
+            let caughtUp = try await eventually(timeout: .seconds(30)) { try await runs().contains { $0.due >= boundary } }
+            #expect(caughtUp, "the missed occurrence did not run at restart")
+            try await Task.sleep(for: .seconds(2))
+            let after = try await runs()
+            #expect(after.allSatisfy { $0.jobs == 1 }, "an occurrence started \(after.map(\.jobs)) jobs")
+            #expect(after.filter { $0.due > last }.count <= 2, "missed ticks were replayed: \(after.map(\.due))")
+            await pool.close()
+        }
+    }
 }

@@ -65,6 +65,14 @@ struct ScheduleStore: Sendable {
             // One schedule per path per site.
             var paths = try current.map { try WireCoding.decode([String].self, from: Array(try $0.decode(String.self, "paths_json").utf8)) } ?? []
             if let given = input.managedPaths { paths = given }
+            // Paths of a schedule on a space lie inside that space.
+            if let spaceID, let mount = try conn.query("SELECT mountpoint FROM spaces WHERE id = $1", [.int64(spaceID)])
+                .decodeColumn(String.self, "mountpoint").first
+            {
+                for path in paths where !(path == mount || path.hasPrefix(mount == "/" ? "/" : mount + "/")) {
+                    errors["managed_paths", default: []].append("\(path) is outside the schedule's space (\(mount)).")
+                }
+            }
             if let siteID, !paths.isEmpty {
                 // The site's row is the lock that makes check-then-write safe between concurrent requests.
                 try conn.execute("SELECT id FROM sites WHERE id = $1 FOR UPDATE", [.int64(siteID)])
