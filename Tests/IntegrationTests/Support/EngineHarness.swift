@@ -24,12 +24,14 @@ final class EngineHarness: @unchecked Sendable {
         pools: [String] = [], hubEnvironment: [String: String] = [:]
     ) async throws -> EngineHarness {
         let hub = try await TestHub.start(environment: hubEnvironment, privateRedis: redisIndex)
+        // A test may give the hub a Redis of its own (NGENEA_REDIS_URL); the workers follow it.
+        let redisURL = hubEnvironment["NGENEA_REDIS_URL"] ?? hub.redis.url
         let root = try TestEnvironment.temporaryDirectory("engine")
         let harness = EngineHarness(hub: hub, root: root, admin: try await hub.admin())
         do {
             for name in names {
                 let site = try await SandboxSite(
-                    name: name, root: root, target: harness.target, redisURL: hub.redis.url, filesets: filesets, pools: pools)
+                    name: name, root: root, target: harness.target, redisURL: redisURL, filesets: filesets, pools: pools)
                 try site.startWorker(environment: workerEnvironment, logs: hub.logs)
                 harness.sites[name] = site
             }
