@@ -30,6 +30,18 @@ import Testing
             let badWorkflow = try await admin.post(
                 "/api/schedules/\(first.object["id"] as? Int ?? 0)/workflows/", ["workflow": "nonesuch", "site": "london"])
             #expect(badWorkflow.status == 400 && badWorkflow.object["workflow"] != nil)
+
+            // The UI's forms: every 15 minutes on Monday, Wednesday, Friday; 05:00 on weekdays.
+            let periodic = try await admin.post(
+                "/api/schedules/", ["name": "quarterly", "site": "london", "frequency": ["type": "periodic", "every": 15, "unit": "minutes", "days": [1, 3, 5]]])
+            #expect(periodic.status == 201, "\(periodic.text)")
+            #expect(periodic.object["minute"] as? String == "*/15" && periodic.object["day_of_week"] as? String == "1,3,5")
+            let daily = try await admin.post(
+                "/api/schedules/", ["name": "five", "site": "london", "frequency": ["type": "time", "time": "05:00", "days": [1, 2, 3, 4, 5]]])
+            #expect(daily.status == 201 && daily.object["hour"] as? String == "5" && daily.object["minute"] as? String == "0", "\(daily.text)")
+            let badForm = try await admin.post(
+                "/api/schedules/", ["name": "bad-form", "site": "london", "frequency": ["type": "periodic", "every": 0, "days": [9]]])
+            #expect(badForm.status == 400 && badForm.object["frequency"] != nil, "\(badForm.text)")
         }
     }
 

@@ -34,6 +34,7 @@ struct ScheduleInput {
         for key in Self.cronKeys {
             if let text = reader.string(key, allowBlank: false, maxLength: 255) { cron[key] = text }
         }
+        if reader.has("frequency") { Self.frequency(&reader, into: &cron) }
         timezone = reader.nullableString("timezone", maxLength: 64)
         if case .value(let zone) = timezone {
             do { _ = try ScheduleCalculator.timeZone(identifier: zone) } catch {
@@ -97,6 +98,51 @@ struct ScheduleInput {
             case .messages(let list): problems[key] = list
             case .nested(let map): problems[key] = map.flatMap { field, messages in messages.map { "\(field): \($0)" } }
             }
+        }
+    }
+
+    /// The UI's two ways of saying when (spec/01 section 10), turned into the cron fields:
+    /// `{"type": "periodic", "every": 15, "unit": "minutes"|"hours", "days": [1, 3, 5]}` runs on interval
+    /// boundaries (:00, :15, ...) on those weekdays (0 = Sunday; absent = every day);
+    /// `{"type": "time", "time": "05:00", "days": [...]}` runs at that wall-clock time.
+    static func frequency(_ reader: inout FieldReader, into cron: inout [String: String]) {
+        guard var form = reader.object("frequency") else { return }
+        let kind = form.string("type", required: true)
+        let days = form.intList("days")
+        var weekdays = Weekday.everyDay
+        if let days {
+            let parsed = days.compactMap(Weekday.init(rawValue:))
+            if parsed.count != days.count || parsed.isEmpty {
+                reader.fail("frequency", "days: expected weekday numbers 0-6 (0 = Sunday).")
+                return
+            }
+            weekdays = Set(parsed)
+        }
+        do {
+            let spec: CronSpec
+            switch kind {
+            case "periodic":
+                guard let every = form.int("every", required: true) else { throw ScheduleValidationError(field: "every", message: "A valid integer is required.") }
+                switch form.string("unit") ?? "minutes" {
+                case "minutes", "mins": spec = try CronSpec.periodic(every: .minutes(every), on: weekdays)
+                case "hours": spec = try CronSpec.periodic(every: .hours(every), on: weekdays)
+                case let unit: throw ScheduleValidationError(field: "unit", message: "\"\(unit)\" is not minutes or hours.")
+                }
+            case "time":
+                guard let time = form.string("time", required: true) else { throw ScheduleValidationError(field: "time", message: "This field is required.") }
+                spec = try CronSpec.timeOfDay(time, on: weekdays)
+            default:
+                reader.fail("frequency", "type: expected \"periodic\" or \"time\".")
+                return
+            }
+            cron = spec.fields
+        } catch let error as ScheduleValidationError {
+            for (field, messages) in error.fields { for message in messages { reader.fail("frequency", "\(field): \(message)") } }
+        } catch {
+            reader.fail("frequency", "\(error)")
+        }
+        for (key, body) in form.errors {
+            if case .messages(let list) = body { for message in list { reader.fail("frequency", "\(key): \(message)") } }
         }
     }
 

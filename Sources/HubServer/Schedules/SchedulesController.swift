@@ -159,7 +159,9 @@ struct SchedulesController: Sendable {
     static let body: [FieldDoc] = [
         .string("name", required: true), .string("site", required: true, "The site's name."), .string("space"),
         .string("minute"), .string("hour"), .string("day_of_week", "0-6, 0 = Sunday"), .string("day_of_month"),
-        .string("month_of_year"), .string("timezone", "IANA zone; the site's when absent."), .string("discovery"),
+        .string("month_of_year"),
+        .object("frequency", "Instead of the cron fields: {type: periodic, every, unit: minutes|hours, days} or {type: time, time: HH:MM, days}."),
+        .string("timezone", "IANA zone; the site's when absent."), .string("discovery"),
         .object("discovery_options"), .boolean("enabled"), .array("managed_paths", of: "string"),
         .string("overlap", "allow or skip: what to do when the previous run still runs."), .string("start_date_time"),
         .boolean("first_occur", "Run once at creation."), .array("workflows", of: "object"),
