@@ -119,6 +119,9 @@ import Testing
             let filesets = try await admin.get("/api/filesets/?site=london").json() as? [[String: Any]] ?? []
             #expect(filesets.contains { $0["name"] as? String == "root" && $0["filesystem"] as? String == "mmfs1" })
             #expect(try await admin.get("/api/filesets/").status == 400, "site is required")
+            // Now that the site's filesystems are known, a path outside them is refused at submission.
+            let outside = try await admin.post("/api/file/workflow/", ["workflow": "migrate", "site": "london", "paths": ["/elsewhere/file"]])
+            #expect(outside.status == 400 && outside.text.contains("/elsewhere/file"), "\(outside.text)")
             #expect(try await admin.get("/api/sites/\(siteID)/").object["spaces"].map { "\($0)" }?.contains("mmfs1") == true)
 
             // A new fileset and 3.8 MiB of data (95% of the pool).

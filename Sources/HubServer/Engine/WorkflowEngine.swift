@@ -48,6 +48,9 @@ struct WorkflowEngine: Sendable {
         } catch {
             throw APIError(fields: error.fields)
         }
+        if !workflow.definition.takesRemoteObjectPaths {
+            try await checkPathsInsideFilesystems(request.paths.map(\.path), site: request.site)
+        }
         let limits = try await batchLimits(site: request.site)
         let queueName = request.queue ?? workflow.definition.preferredQueue ?? "default"
         let requestJSON = try PostgresBind.json(encoding: JSONValue.object(body), encoder: WireCoding.encoder())
@@ -175,5 +178,20 @@ struct WorkflowEngine: Sendable {
         let gigabytes = min(try row.decode(Double.self, "file_batch_gb"), 1_000_000_000)
         return BatchPlanner.BatchLimits(
             files: try row.decode(Int.self, "file_batch_size"), bytes: Int64(gigabytes * Double(1 << 30)))
+    }
+
+    /// Every path must lie in one of the site's filesystems, once the site has reported them (before its
+    /// first inventory nothing is known, and the worker's tools are the judge).
+    func checkPathsInsideFilesystems(_ paths: [String], site: String) async throws {
+        let mounts = try await pool.query(
+            "SELECT f.mountpoint FROM filesystems f JOIN sites s ON s.id = f.site_id WHERE s.name = $1", [.string(site)]
+        ).decodeColumn(String.self, "mountpoint")
+        guard !mounts.isEmpty else { return }
+        let outside = paths.filter { path in !mounts.contains { path == $0 || path.hasPrefix($0 == "/" ? "/" : $0 + "/") } }
+        guard outside.isEmpty else {
+            let listed = outside.prefix(5).joined(separator: ", ") + (outside.count > 5 ? " and \(outside.count - 5) more" : "")
+            throw APIError.invalid(
+                "paths", "\(listed) \(outside.count == 1 ? "is" : "are") not inside a filesystem of site \(site) (\(mounts.sorted().joined(separator: ", "))).")
+        }
     }
 }
