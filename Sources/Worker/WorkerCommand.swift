@@ -13,7 +13,7 @@ struct WorkerCommand: AsyncParsableCommand {
         commandName: "ngenea-worker",
         abstract: "Runs Ngenea Hub tasks on this PixStor node.",
         version: SoftwareVersion.current,
-        subcommands: [Run.self, CheckConfig.self, Plugins.self],
+        subcommands: [Run.self, CheckConfig.self, Plugins.self, Join.self],
         defaultSubcommand: Run.self)
 }
 

@@ -43,6 +43,7 @@ func buildRouter(_ deps: HubDependencies) -> Router<HubRequestContext> {
         .addRoutes(to: api)
     QueuesController(pool: deps.pool, publicURL: publicURL).addRoutes(to: api)
     NetworkController(pool: deps.pool, publicURL: publicURL).addRoutes(to: api)
+    PKIController(pool: deps.pool, publicURL: publicURL).addRoutes(to: api)
     AutomatedSchedulesController(pool: deps.pool, publicURL: publicURL).addRoutes(to: api)
     PoliciesController(store: PolicyStore(pool: deps.pool), runner: PolicyRunner(engine: deps.engine), publicURL: publicURL)
         .addRoutes(to: api)

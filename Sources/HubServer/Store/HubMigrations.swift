@@ -262,6 +262,7 @@ enum HubMigrations {
         sitesAndHealth,
         schedulesAndPolicies,
         network,
+        pki,
         queues,
     ]
 }
