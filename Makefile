@@ -6,7 +6,7 @@
 SHELL := /bin/bash
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: run test bench build deps services-start services-stop clean
+.PHONY: run test bench chaos build deps services-start services-stop clean
 
 run: deps
 	@scripts/run.sh
@@ -17,6 +17,10 @@ test: deps
 # Throughput figures (not a test): scripts/bench.py; BENCH_ARGS="--files 20000" for a shorter run.
 bench: deps
 	@scripts/bench.sh $(BENCH_ARGS)
+
+# Chaos check (bounded): kills workers while 2,000 tasks run; CHAOS_ARGS="--tasks 300" for a shorter run.
+chaos: deps
+	@scripts/chaos.sh $(CHAOS_ARGS)
 
 build: deps
 	swift build
