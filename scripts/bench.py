@@ -7,18 +7,7 @@ the same tool directly on the same batches with the same parallelism. Peak RSS (
 """
 import argparse, concurrent.futures, json, os, shutil, subprocess, sys, tempfile, time, urllib.request, uuid
 
-def request(method, url, body=None, token=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(req, timeout=120) as response:
-            text = response.read()
-            return response.status, (json.loads(text) if text else None)
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+from hubapi import request
 
 def peak_rss_mb(pid):
     try:

@@ -13,18 +13,7 @@ import argparse, json, os, random, shutil, signal, statistics, subprocess, sys, 
 FINAL = ("SUCCESS", "ERROR", "FAILURE", "SKIPPED", "CANCELLED")
 
 
-def request(method, url, body=None, token=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as response:
-            text = response.read()
-            return response.status, (json.loads(text) if text else None)
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+from hubapi import request
 
 
 def log(message):

@@ -3,20 +3,11 @@ import Shared
 /// What is wrong with a policy body or with a policy against its site, as Django REST Framework reports
 /// it: field path -> messages (`triggers[0].lower_threshold`, `condition_groups[1].date_conditions[0].age`),
 /// so the HTTP layer can return it as a 400 body unchanged.
-public struct PolicyValidationError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct PolicyValidationError: FieldValidationError {
     public var fields: [String: [String]]
 
     public init(_ fields: [String: [String]]) {
         self.fields = fields
-    }
-
-    public init(field: String, _ message: String) {
-        self.fields = [field: [message]]
-    }
-
-    public var description: String {
-        fields.keys.sorted().map { key in "\(key): \(fields[key, default: []].joined(separator: " "))" }
-            .joined(separator: "; ")
     }
 }
 

@@ -5,20 +5,11 @@ import Shared
 ///
 /// Keys name the offending field; nested ones use a path such as `filter_rules[0].action[1].name`
 /// or `fields.target_site`, so a client can point at the exact place.
-public struct WorkflowValidationError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct WorkflowValidationError: FieldValidationError {
     public var fields: [String: [String]]
 
     public init(_ fields: [String: [String]]) {
         self.fields = fields
-    }
-
-    public init(field: String, _ message: String) {
-        self.fields = [field: [message]]
-    }
-
-    public var description: String {
-        fields.keys.sorted().map { key in "\(key): \(fields[key, default: []].joined(separator: " "))" }
-            .joined(separator: "; ")
     }
 }
 
