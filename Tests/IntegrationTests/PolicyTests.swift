@@ -52,6 +52,18 @@ import Testing
         try await EngineHarness.with(redisIndex: 18, sites: ["london"], pools: ["sas1=100M"], hubEnvironment: Self.fast) { harness in
             let siteID = try await Self.inventory(harness, pool: "sas1")
             let space = try await Self.rootSpace(harness, site: siteID)
+            // The policy discovery runs a policy file, which can name programs: users may not submit it,
+            // neither directly nor through a workflow of their own.
+            let direct = try await harness.admin.post(
+                "/api/file/workflow/",
+                ["workflow": "migrate", "site": "london", "paths": [harness.site("london").mount], "discovery": "policy",
+                 "discovery_options": ["policy": "RULE EXTERNAL LIST 'x' EXEC '/bin/sh'"]])
+            #expect(direct.status == 400 && direct.object["discovery"] != nil, "\(direct.text)")
+            let workflow = try await harness.admin.post(
+                "/api/workflows/",
+                ["name": "sneaky", "label": "Sneaky", "discovery": "policy",
+                 "filter_rules": [["type": "all", "state": "all", "action": [["name": "dynamo.tasks.migrate"]]]]])
+            #expect(workflow.status == 400, "a workflow may not use the policy discovery: \(workflow.text)")
             let bad = try await harness.admin.post(
                 "/api/policies/",
                 ["name": "bad", "site": siteID, "filesystem": "mmfs1", "threads": 0, "policy_type": "MIGRATION", "spaces": [],

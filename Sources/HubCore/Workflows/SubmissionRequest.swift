@@ -156,7 +156,7 @@ public struct SubmissionRequest: Sendable, Hashable {
             return .workflowDefault
         case .null?:
             return .none
-        case .string(let name)? where WorkflowDefinition.discoveryNames.contains(name):
+        case .string(let name)? where KnownTasks.discoveryTasks[name] != nil:
             return .named(name)
         case .string(let name)?:
             errors.add("discovery", Message.invalidDiscovery(name))

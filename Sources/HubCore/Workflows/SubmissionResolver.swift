@@ -13,9 +13,6 @@ public enum SubmissionResolver {
         if definition.scheduleOnly && !context.fromSchedule {
             errors.add("workflow", "Workflow '\(definition.name)' can only be run from a schedule.")
         }
-        if case .named(KnownTasks.policyDiscovery) = request.discovery, !context.fromPolicy {
-            errors.add("discovery", "The policy discovery is run by policies only (see /api/policies/).")
-        }
         if !context.sites.contains(request.site) {
             errors.add("site", "Unknown site '\(request.site)'.")
         } else if let queue = request.queue, !context.accepts(queue: queue, on: request.site) {
@@ -52,6 +49,12 @@ public enum SubmissionResolver {
         errors.merge(substitution.errors)
         try errors.check()
 
+        // The policy discovery runs a policy file, which can name programs for mmapplypolicy to execute:
+        // only the hub submits it (PolicyRunner), whatever the request or the workflow says.
+        if discovery == KnownTasks.policyDiscovery && !context.fromPolicy {
+            errors.add("discovery", "The policy discovery is run by policies only (see /api/policies/).")
+            try errors.check()
+        }
         let usesDefault = discovery != nil && discovery == definition.discovery
         return ResolvedWorkflow(
             workflow: definition.name, discovery: discovery,

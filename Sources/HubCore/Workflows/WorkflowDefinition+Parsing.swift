@@ -2,7 +2,8 @@ import Shared
 
 extension WorkflowDefinition {
     /// The discovery names a workflow or a submission may choose (L10711-10713, L10817).
-    public static let discoveryNames: Set<String> = Set(KnownTasks.discoveryTasks.keys)
+    /// Discoveries a workflow may name: not the hub-only `policy` one (its options are a policy file).
+    public static let discoveryNames: Set<String> = Set(KnownTasks.discoveryTasks.keys).subtracting([KnownTasks.policyDiscovery])
 
     /// Parses a definition body, recording every problem in `errors`; nil when any was found.
     static func parse(_ body: [String: JSONValue], errors: inout ValidationErrors) -> WorkflowDefinition? {

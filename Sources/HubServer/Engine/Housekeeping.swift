@@ -32,7 +32,9 @@ extension WorkflowEngine {
             WHERE t.state = 'STARTED' AND COALESCE(t.started, t.created) < now() - make_interval(secs => $1)
               AND NOT EXISTS (SELECT 1 FROM nodes n JOIN sites s ON s.id = n.site_id
                               WHERE s.name = t.site AND n.name = split_part(COALESCE(t.node, ''), ':', 1)
-                                AND n.last_heartbeat > now() - make_interval(secs => $2))
+                                AND n.last_heartbeat > now() - make_interval(secs => $2)
+                                -- a worker restarted since the task started does not run it any more
+                                AND n.process_started <= COALESCE(t.started, t.created))
             ORDER BY t.id LIMIT 1000
             """, [.double(Double(seconds)), .double(Double(nodeOnline))])
         guard !rows.isEmpty else { return 0 }

@@ -88,10 +88,11 @@ struct PKIController: Sendable {
 
     private func enrol(_ request: Request, _ context: HubRequestContext) async throws -> JSONResponse {
         var reader = try await RequestJSON.fields(request)
-        let site = reader.string("site", required: true, allowBlank: false, maxLength: 255)
-        let node = reader.string("node", required: true, allowBlank: false, maxLength: 253)
+        // They become the certificate's O and CN, which X.509 limits to 64 characters.
+        let site = reader.string("site", required: true, allowBlank: false, maxLength: 64)
+        let node = reader.string("node", required: true, allowBlank: false, maxLength: 64)
         let csrText = reader.string("csr", required: true, allowBlank: false, maxLength: 65536)
-        if let node, node.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]*$"#, options: .regularExpression) == nil {
+        if let node, node.contains(where: \.isNewline) || node.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]*$"#, options: .regularExpression) == nil {
             reader.fail("node", "Enter a valid node name: letters, numbers, dots, underscores or hyphens.")
         }
         var csr: CertificateRequest?

@@ -21,8 +21,16 @@ struct PoliciesController: Sendable {
             let policy = try PolicyStore.parse(try await Self.object(request))
             let id = try await store.save(policy, id: nil)
             let row = try await load(id)
-            if policy.runImmediately { _ = try await runner.run(row, due: Date()) }
-            return JSONResponse(status: .created, Self.json(row))
+            guard policy.runImmediately else { return JSONResponse(status: .created, Self.json(row)) }
+            // The policy is created either way; the first run's outcome is reported with it.
+            guard case .object(var members) = Self.json(row) else { return JSONResponse(status: .created, Self.json(row)) }
+            do {
+                let started = try await runner.run(row, due: Date())
+                members.append(.init(key: "run", value: ["task_id": JSON(started.task), "job": JSON(started.job)]))
+            } catch {
+                members.append(.init(key: "run", value: ["error": .string("\(error)")]))
+            }
+            return JSONResponse(status: .created, .object(members))
         }
         api.get("/api/policies/{id}/", access: .model("policy"), tag: tag, summary: "One policy.") { _, context in
             JSONResponse(Self.json(try await load(try Self.id(context))))

@@ -74,7 +74,8 @@ extension Scheduler {
             }
         } catch is JobOrigin.AlreadyFired {
             // another replica started it
-        } catch {
+        } catch let error as APIError {
+            // Invalid now (the policy no longer fits its site...): recorded, not retried every second.
             _ = try? await engine.pool.execute(
                 "INSERT INTO policy_runs (policy_id, due, skipped) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                 [.int64(policy.id), .date(due), .string("could not start: \(error)")])

@@ -45,9 +45,9 @@ struct NodeStore: Sendable {
                 try conn.execute(
                     """
                     INSERT INTO queues (site_id, name, label, last_heartbeat)
-                    SELECT $1, q, q, $3 FROM unnest($2::text[]) AS q
-                    ON CONFLICT (site_id, name) DO UPDATE SET last_heartbeat = GREATEST(queues.last_heartbeat, EXCLUDED.last_heartbeat)
-                    """, [.int64(siteID), .array(active), .date(beat.sent)])
+                    SELECT $1, q, q, now() FROM unnest($2::text[]) AS q
+                    ON CONFLICT (site_id, name) DO UPDATE SET last_heartbeat = now()
+                    """, [.int64(siteID), .array(active)])
             }
         }
     }

@@ -21,6 +21,8 @@ extension WorkerCommand {
         var hub: String?
         @Option(help: "This node's name (the certificate's CN); default: node_name, $NGENEA_NODE_NAME, else the host name.")
         var node: String?
+        @Flag(help: "Allow a plain-http hub that is not on this machine (the password would cross the network in clear).")
+        var insecure = false
         @Option(help: "Where certificates and keys are stored (certs/ and private/ below it).")
         var pkiDir: String = "/etc/pki/tls"
         @OptionGroup var config: ConfigOption
@@ -46,12 +48,15 @@ extension WorkerCommand {
             } else {
                 throw .usage("which hub? Give --hub http[s]://host[:port], or set api_host in [settings] of \(config.path)")
             }
+            if !endpoint.secure && !insecure && !["127.0.0.1", "::1", "localhost"].contains(endpoint.host) {
+                throw .usage("the hub \(endpoint.url) is plain http: the administrator's password would cross the network in clear; use https, or --insecure")
+            }
             let site = site ?? existing.site ?? Self.shortHostName()
             do { try QueueName.validate(part: "site", site) } catch { throw .usage("--site: \(error.reason)") }
             let node = node ?? existing.nodeName ?? ProcessInfo.processInfo.environment["NGENEA_NODE_NAME"]
                 ?? WorkerConfiguration.hostName()
-            guard node.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$"#, options: .regularExpression) != nil else {
-                throw .usage("node name '\(node)' is not valid: letters, numbers, dots, underscores or hyphens")
+            guard !node.contains(where: \.isNewline), node.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"#, options: .regularExpression) != nil else {
+                throw .usage("node name '\(node)' is not valid: up to 64 letters, numbers, dots, underscores or hyphens (give --node)")
             }
             guard pkiDir.hasPrefix("/") else { throw .usage("--pki-dir must be an absolute path") }
 
