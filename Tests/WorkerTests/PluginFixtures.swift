@@ -46,6 +46,16 @@ struct PluginFixtures {
     }
 
     /// Whether a process is gone (or a zombie nobody reaped: it no longer runs).
+    /// Whether `pid` is gone, allowing the kernel a moment to finish a kill it was already sent (a
+    /// SIGKILLed process is not a zombie the instant kill(2) returns, least of all on a loaded machine).
+    static func becomesGone(_ pid: Int32) async -> Bool {
+        for _ in 0..<100 {
+            if isGone(pid) { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return isGone(pid)
+    }
+
     static func isGone(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
         guard let close = stat.lastIndex(of: ")") else { return true }

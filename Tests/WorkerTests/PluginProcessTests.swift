@@ -73,7 +73,7 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(15))
         let children = fixtures.pids(in: pids)
         #expect(children.count == 2)
-        for pid in children { #expect(PluginFixtures.isGone(pid), "child \(pid) survived") }
+        for pid in children { #expect(await PluginFixtures.becomesGone(pid), "child \(pid) survived") }
     }
 
     /// When the program exits, what it left behind in its group is killed, and its open pipes do not
@@ -86,7 +86,7 @@ import Testing
         let result = try await run("sleep 1000 & echo $! > \(pids)\nexit 0\n", fixtures: fixtures)
         #expect(result.termination == .exited(0))
         #expect(ContinuousClock.now - started < .seconds(15), "the leftover child must not hold the run until its 20 s timeout")
-        for pid in fixtures.pids(in: pids) { #expect(PluginFixtures.isGone(pid)) }
+        for pid in fixtures.pids(in: pids) { #expect(await PluginFixtures.becomesGone(pid), "leftover \(pid) survived") }
     }
 
     @Test func outputBeyondTheBoundKillsTheProgram() async throws {
@@ -116,7 +116,7 @@ import Testing
         #expect(try await eventuallyTrue { !fixtures.pids(in: pids).isEmpty })
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
-        for pid in fixtures.pids(in: pids) { #expect(PluginFixtures.isGone(pid)) }
+        for pid in fixtures.pids(in: pids) { #expect(await PluginFixtures.becomesGone(pid), "leftover \(pid) survived") }
     }
 
     @Test func missingProgramCannotStart() async throws {
