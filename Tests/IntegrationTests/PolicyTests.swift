@@ -77,9 +77,13 @@ import Testing
             let unknownPool = try await harness.admin.post(
                 "/api/policies/",
                 ["name": "pool", "site": siteID, "filesystem": "mmfs1", "threads": 2, "schedule": Self.farAway, "spaces": [space],
-                 "triggers": [["pool_name": "nosuchpool", "upper_threshold": 80, "lower_threshold": 90, "is_cloud": true]]])
-            #expect(unknownPool.status == 400)
-            #expect(unknownPool.text.contains("nosuchpool") || unknownPool.object["triggers[0].lower_threshold"] != nil, "\(unknownPool.text)")
+                 "triggers": [["pool_name": "nosuchpool", "upper_threshold": 80, "lower_threshold": 50, "is_cloud": true]]])
+            #expect(unknownPool.status == 400 && unknownPool.object["triggers[0].pool_name"] != nil, "\(unknownPool.text)")
+            let inverted = try await harness.admin.post(
+                "/api/policies/",
+                ["name": "inverted", "site": siteID, "filesystem": "mmfs1", "threads": 2, "schedule": Self.farAway, "spaces": [space],
+                 "triggers": [["pool_name": "sas1", "upper_threshold": 80, "lower_threshold": 90, "is_cloud": true]]])
+            #expect(inverted.status == 400 && inverted.object["triggers[0].lower_threshold"] != nil, "\(inverted.text)")
             let badSchedule = try await harness.admin.post(
                 "/api/policies/",
                 ["name": "sched", "site": siteID, "filesystem": "mmfs1", "threads": 2, "spaces": [space],

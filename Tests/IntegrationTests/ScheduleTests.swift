@@ -130,6 +130,11 @@ import Testing
             try await Task.sleep(for: .seconds(2))
             let first = try await runs()
             #expect(first.allSatisfy { $0.jobs == 1 }, "an occurrence started \(first.map(\.jobs)) jobs")
+            // A figure, not an assertion (wall-clock bounds belong to measurements): how late it fired.
+            let lateness = try await pool.query(
+                "SELECT max(extract(epoch FROM fired - due))::float8 AS late FROM schedule_runs WHERE schedule_id = $1", [.int(id)]
+            ).decodeColumn(Double.self, "late").first ?? -1
+            print("schedule fired \(String(format: "%.3f", lateness)) s after its due time")
             let jobCount = try await pool.query("SELECT count(*) AS n FROM jobs WHERE schedule_id = $1", [.int(id)]).decodeColumn(Int.self, "n").first
             #expect(jobCount == first.count)
 

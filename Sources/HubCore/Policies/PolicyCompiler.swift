@@ -16,10 +16,10 @@ public enum PolicyCompiler {
     /// Validates the policy against its site, then compiles it.
     public static func compile(_ policy: PolicyDefinition, context: PolicySiteContext) throws(PolicyValidationError) -> CompiledPolicy {
         try policy.validate(against: context)
-        guard let fs = context.filesystem(named: policy.filesystem), let mount = PolicyPath.normalized(fs.mount) else {
+        guard let fs = context.filesystem(named: policy.filesystem), let mount = PathScope.normalized(fs.mount) else {
             throw PolicyValidationError(field: "filesystem", "Filesystem '\(policy.filesystem)' does not exist on this site.")
         }
-        let directories = PolicyPath.outermost(policy.spaces.compactMap { context.spaces[$0].flatMap(PolicyPath.normalized) })
+        let directories = PathScope.outermost(policy.spaces.compactMap { context.spaces[$0].flatMap(PathScope.normalized) })
         var notes: [String] = []
         let external = externalName(avoiding: fs.pools)
         let hops = self.hops(policy.triggers, externalPool: external, notes: &notes)

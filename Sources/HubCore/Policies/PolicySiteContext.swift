@@ -51,47 +51,19 @@ extension PolicyDefinition {
                 "triggers[\(index)].pool_name",
                 "Pool '\(trigger.poolName)' does not exist in filesystem \(fs.name) on this site (pools: \(fs.pools.joined(separator: ", "))).")
         }
-        let mount = PolicyPath.normalized(fs.mount)
+        let mount = PathScope.normalized(fs.mount)
         for (index, id) in spaces.enumerated() {
             guard let given = context.spaces[id] else {
                 errors.add("spaces[\(index)]", "Space \(id) does not exist on this site.")
                 continue
             }
-            guard let path = PolicyPath.normalized(given), let mount else {
+            guard let path = PathScope.normalized(given), let mount else {
                 errors.add("spaces[\(index)]", "Space \(id) has no usable path on this site ('\(given)').")
                 continue
             }
-            if !PolicyPath.isWithin(path, mount) {
+            if !PathScope.isWithin(path, mount) {
                 errors.add("spaces[\(index)]", "Space \(id) (\(path)) is not under \(mount), the mount point of filesystem \(fs.name).")
             }
         }
-    }
-}
-
-/// Absolute paths as policies compare them.
-enum PolicyPath {
-    /// Without `//`, `.` components and trailing `/`; nil for a relative path or one with `..`
-    /// (a space must name its directory plainly for `PATH_NAME LIKE` to match it).
-    static func normalized(_ path: String) -> String? {
-        guard path.hasPrefix("/") else { return nil }
-        var parts: [Substring] = []
-        for part in path.split(separator: "/", omittingEmptySubsequences: true) where part != "." {
-            if part == ".." { return nil }
-            parts.append(part)
-        }
-        return "/" + parts.joined(separator: "/")
-    }
-
-    static func isWithin(_ path: String, _ directory: String) -> Bool {
-        directory == "/" || path == directory || path.hasPrefix(directory + "/")
-    }
-
-    /// Sorted, without duplicates and without directories inside others of the list.
-    static func outermost(_ paths: [String]) -> [String] {
-        var result: [String] = []
-        for path in Set(paths).sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            if !result.contains(where: { isWithin(path, $0) }) { result.append(path) }
-        }
-        return result
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HubCore
 import Postgres
 import Shared
 
@@ -30,7 +31,7 @@ struct MountMap: Sendable {
         var best: (name: String, mount: String)?
         for (name, raw) in source {
             let mount = Self.trimmed(raw)
-            guard path == mount || path.hasPrefix(mount == "/" ? "/" : mount + "/") else { continue }
+            guard PathScope.isWithin(path, mount) else { continue }
             if best == nil || mount.count > (best?.mount.count ?? 0) { best = (name, mount) }
         }
         guard let best, let raw = destination[best.name] else { return path }

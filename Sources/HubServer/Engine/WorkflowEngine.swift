@@ -187,7 +187,7 @@ struct WorkflowEngine: Sendable {
             "SELECT f.mountpoint FROM filesystems f JOIN sites s ON s.id = f.site_id WHERE s.name = $1", [.string(site)]
         ).decodeColumn(String.self, "mountpoint")
         guard !mounts.isEmpty else { return }
-        let outside = paths.filter { path in !mounts.contains { path == $0 || path.hasPrefix($0 == "/" ? "/" : $0 + "/") } }
+        let outside = paths.filter { path in !mounts.contains { PathScope.isWithin(path, $0) } }
         guard outside.isEmpty else {
             let listed = outside.prefix(5).joined(separator: ", ") + (outside.count > 5 ? " and \(outside.count - 5) more" : "")
             throw APIError.invalid(

@@ -1,4 +1,5 @@
 import Foundation
+import HubCore
 import Hummingbird
 import Postgres
 import Shared
@@ -176,7 +177,7 @@ struct NetworkController: Sendable {
             }
         }
         if let path = reader.string("site_path", required: creating, allowBlank: false, maxLength: 4096) {
-            if let clean = ScheduleInput.normalize(path) { columns.append(("site_path", .string(clean))) } else {
+            if let clean = PathScope.normalized(path) { columns.append(("site_path", .string(clean))) } else {
                 reader.fail("site_path", "Enter an absolute path without '..'.")
             }
         }

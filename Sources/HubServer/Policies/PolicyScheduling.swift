@@ -56,7 +56,7 @@ extension Scheduler {
                 ).first,
                 let measured = try row.decode(Date?.self, "inventory_at")
             else { continue }
-            let used = HousekeepingService.percent(try row.decode(Int64.self, "used_space"), of: try row.decode(Int64.self, "capacity"))
+            let used = SiteInventory.utilisation(used: try row.decode(Int64.self, "used_space"), capacity: try row.decode(Int64.self, "capacity"))
             if used > upper, measured > (policy.lastDue ?? .distantPast) { return measured }
         }
         return nil

@@ -58,7 +58,7 @@ struct ScheduleInput {
         if let paths = reader.stringList("managed_paths") {
             var normalized: [String] = []
             for path in paths {
-                guard let clean = Self.normalize(path) else {
+                guard let clean = PathScope.normalized(path) else {
                     reader.fail("managed_paths", "\"\(path)\" is not an absolute path without '..'.")
                     continue
                 }
@@ -144,17 +144,6 @@ struct ScheduleInput {
         for (key, body) in form.errors {
             if case .messages(let list) = body { for message in list { reader.fail("frequency", "\(key): \(message)") } }
         }
-    }
-
-    /// An absolute path with `.` and `//` folded, no `..`, no trailing slash (but `/` itself).
-    static func normalize(_ path: String) -> String? {
-        guard path.hasPrefix("/"), !path.contains("\0") else { return nil }
-        var parts: [Substring] = []
-        for part in path.split(separator: "/") where part != "." {
-            if part == ".." { return nil }
-            parts.append(part)
-        }
-        return "/" + parts.joined(separator: "/")
     }
 }
 

@@ -69,7 +69,7 @@ struct ScheduleStore: Sendable {
             if let spaceID, let mount = try conn.query("SELECT mountpoint FROM spaces WHERE id = $1", [.int64(spaceID)])
                 .decodeColumn(String.self, "mountpoint").first
             {
-                for path in paths where !(path == mount || path.hasPrefix(mount == "/" ? "/" : mount + "/")) {
+                for path in paths where !PathScope.isWithin(path, mount) {
                     errors["managed_paths", default: []].append("\(path) is outside the schedule's space (\(mount)).")
                 }
             }

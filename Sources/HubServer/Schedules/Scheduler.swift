@@ -21,6 +21,17 @@ struct Scheduler: Sendable {
         var discovery: String?
         var discoveryOptions: JSONValue?
         var overlap: String
+
+        /// The occurrence `due` of the schedule in `row` (`ScheduleStore.select`).
+        init(row: PostgresRow, due: Date) throws {
+            id = try row.decode(Int64.self, "id")
+            name = try row.decode(String.self, "name")
+            self.due = due
+            paths = try WireCoding.decode([String].self, from: Array(try row.decode(String.self, "paths_json").utf8))
+            discovery = try row.decode(String?.self, "discovery")
+            discoveryOptions = try row.decode(String?.self, "options_json").flatMap { try? WireCoding.decode(JSONValue.self, from: Array($0.utf8)) }
+            overlap = try row.decode(String.self, "overlap")
+        }
     }
 
     func tick(now: Date = Date()) async throws {
@@ -55,12 +66,7 @@ struct Scheduler: Sendable {
                 if lastDue == nil, try row.decode(Bool.self, "first_occur") { due = max(created, due ?? created) }
                 guard let due else { continue }
                 result.append(
-                    Due(
-                        id: id, name: try row.decode(String.self, "name"), due: due,
-                        paths: try WireCoding.decode([String].self, from: Array(try row.decode(String.self, "paths_json").utf8)),
-                        discovery: try row.decode(String?.self, "discovery"),
-                        discoveryOptions: try row.decode(String?.self, "options_json").flatMap { try? WireCoding.decode(JSONValue.self, from: Array($0.utf8)) },
-                        overlap: try row.decode(String.self, "overlap")))
+                    try Due(row: row, due: due))
             } catch {
                 logger.warning("schedule \(id): cannot compute its next run: \(error)")
             }

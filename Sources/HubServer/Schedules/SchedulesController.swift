@@ -45,13 +45,7 @@ struct SchedulesController: Sendable {
         ) { request, context in
             let id = try Self.id(context)
             guard let row = try await store.find(id: id) else { throw APIError.notFound("Schedule") }
-            let jobs = try await scheduler.fire(
-                .init(
-                    id: id, name: try row.decode(String.self, "name"), due: Date(),
-                    paths: try WireCoding.decode([String].self, from: Array(try row.decode(String.self, "paths_json").utf8)),
-                    discovery: try row.decode(String?.self, "discovery"),
-                    discoveryOptions: try row.decode(String?.self, "options_json").flatMap { try? WireCoding.decode(JSONValue.self, from: Array($0.utf8)) },
-                    overlap: try row.decode(String.self, "overlap")), manual: true)
+            let jobs = try await scheduler.fire(try Scheduler.Due(row: row, due: Date()), manual: true)
             guard case .object(var members) = try await detail(id, request) else { throw APIError.notFound("Schedule") }
             members.append(.init(key: "jobs", value: .array(jobs.map(JSON.int))))
             return JSONResponse(status: .created, .object(members))

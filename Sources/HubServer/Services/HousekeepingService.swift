@@ -3,6 +3,7 @@ import HubCore
 import Logging
 import Postgres
 import ServiceLifecycle
+import Shared
 
 /// The hub's periodic duties (spec/03 section 14), each at its own interval and run by one replica per
 /// interval (`claimDuty`): alerts, site inventory refresh, invalidation of stale tasks, clean-up of
@@ -95,7 +96,7 @@ struct HousekeepingService: Service, CustomStringConvertible {
             AlertRules.Pool(
                 site: try row.decode(String.self, "site"), filesystem: try row.decode(String.self, "filesystem"),
                 name: try row.decode(String.self, "name"),
-                utilisation: Self.percent(try row.decode(Int64.self, "used_space"), of: try row.decode(Int64.self, "capacity")))
+                utilisation: SiteInventory.utilisation(used: try row.decode(Int64.self, "used_space"), capacity: try row.decode(Int64.self, "capacity")))
         }
         var invalidated: [String: Int] = [:]
         for row in try await engine.pool.query(
@@ -109,9 +110,5 @@ struct HousekeepingService: Service, CustomStringConvertible {
         let desired = AlertRules.evaluate(
             .init(health: report, pools: pools, poolWarning: intervals.poolWarning, poolCritical: intervals.poolCritical, invalidatedTasks: invalidated))
         try await engine.pool.transaction { conn in try AlertStore.sync(desired, on: conn) }
-    }
-
-    static func percent(_ used: Int64, of capacity: Int64) -> Double {
-        capacity > 0 ? Double(used) * 100 / Double(capacity) : 0
     }
 }

@@ -72,19 +72,25 @@ struct SettingsController: Sendable {
             sites = [site]
         }
         var members: [JSON.Member] = []
+        let timeout = try await ConfigurationStore(pool: engine.pool).load().settingsTaskTimeout
         for name in sites {
-            members.append(.init(key: name, value: .string(try await Self.push(values, to: name, engine: engine, owner: owner))))
+            members.append(
+                .init(key: name, value: .string(try await Self.push(values, to: name, engine: engine, owner: owner, timeout: timeout))))
         }
         return .object(members)
     }
 
     /// Starts a settings job that applies `values` on `site`; returns the task id.
-    static func push(_ values: [(String, JSONValue)], to site: String, engine: WorkflowEngine, owner: Int64?) async throws -> String {
-        let timeout = try await ConfigurationStore(pool: engine.pool).load().settingsTaskTimeout
+    /// `timeout`: `salt_task_timeout`, read once by callers pushing to several sites.
+    static func push(
+        _ values: [(String, JSONValue)], to site: String, engine: WorkflowEngine, owner: Int64?, timeout: Int? = nil
+    ) async throws -> String {
+        var timeout = timeout
+        if timeout == nil { timeout = try await ConfigurationStore(pool: engine.pool).load().settingsTaskTimeout }
         let secrets = values.map(\.0).filter(SiteSettingsStore.isSecret)
         let kwargs: [String: JSONValue] = [
             "values": .object(Dictionary(values, uniquingKeysWith: { _, last in last })),
-            "encrypted": .array(secrets.map(JSONValue.string)), "timeout": .int(Int64(timeout)), "multi_update": .bool(false),
+            "encrypted": .array(secrets.map(JSONValue.string)), "timeout": .int(Int64(timeout ?? 0)), "multi_update": .bool(false),
         ]
         return try await engine.submit(
             .init(
