@@ -6,12 +6,10 @@ public enum HubMessage: Sendable, Hashable, Codable {
     case progress(FileOutcomeBatch)
     case result(TaskResult)
     case heartbeat(Heartbeat)
-    case subDAG(SubDAGRequest)
 
     /// The `type` tag of each case.
     public enum Kind: String, Sendable, Codable {
         case started, progress, result, heartbeat
-        case subDAG = "subdag"
     }
 
     public var kind: Kind {
@@ -20,7 +18,6 @@ public enum HubMessage: Sendable, Hashable, Codable {
         case .progress: .progress
         case .result: .result
         case .heartbeat: .heartbeat
-        case .subDAG: .subDAG
         }
     }
 
@@ -38,7 +35,6 @@ public enum HubMessage: Sendable, Hashable, Codable {
         case .progress: self = .progress(try c.decode(FileOutcomeBatch.self, forKey: .body))
         case .result: self = .result(try c.decode(TaskResult.self, forKey: .body))
         case .heartbeat: self = .heartbeat(try c.decode(Heartbeat.self, forKey: .body))
-        case .subDAG: self = .subDAG(try c.decode(SubDAGRequest.self, forKey: .body))
         }
     }
 
@@ -50,7 +46,6 @@ public enum HubMessage: Sendable, Hashable, Codable {
         case .progress(let body): try c.encode(body, forKey: .body)
         case .result(let body): try c.encode(body, forKey: .body)
         case .heartbeat(let body): try c.encode(body, forKey: .body)
-        case .subDAG(let body): try c.encode(body, forKey: .body)
         }
     }
 }

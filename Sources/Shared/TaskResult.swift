@@ -92,11 +92,15 @@ public struct TaskResult: Sendable, Hashable, Codable {
     public var inventory: SiteInventory?
     /// Free-form output of tasks whose result is not files (the settings tasks' `{value, status, apply_output}`).
     public var output: JSONValue?
+    /// Sub-DAGs the task submitted (manual L9709-9785): created in the parent job in the same transaction
+    /// that applies this result, so they exist exactly once and the job cannot finish before them.
+    public var subdags: [SubDAG]?
 
     public init(
         taskID: String, attempt: Int, jobID: Int, paths: [PathItem], status: TaskStatus,
         willSpawnChildren: Bool? = nil, logs: [String]? = nil, error: String? = nil, node: String? = nil,
-        discover: [String]? = nil, inventory: SiteInventory? = nil, output: JSONValue? = nil, version: Int = WireVersion.current
+        discover: [String]? = nil, inventory: SiteInventory? = nil, output: JSONValue? = nil, subdags: [SubDAG]? = nil,
+        version: Int = WireVersion.current
     ) {
         self.version = version
         self.taskID = taskID
@@ -111,6 +115,7 @@ public struct TaskResult: Sendable, Hashable, Codable {
         self.discover = discover
         self.inventory = inventory
         self.output = output
+        self.subdags = subdags
     }
 
     enum CodingKeys: String, CodingKey {
@@ -120,6 +125,6 @@ public struct TaskResult: Sendable, Hashable, Codable {
         case jobID = "jobid"
         case paths, status
         case willSpawnChildren = "will_spawn_children"
-        case logs, error, node, discover, inventory, output
+        case logs, error, node, discover, inventory, output, subdags
     }
 }

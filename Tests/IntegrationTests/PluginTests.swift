@@ -215,7 +215,7 @@ import Testing
         }
 
         #expect(finished["crash"]?.error == "plugin crash (dynamo.custom.it_crash) exited with status 3: Traceback: disk on fire")
-        #expect(finished["garbage"]?.error == #"plugin garbage (dynamo.custom.it_garbage) broke the output protocol (only JSON lines {"add": ...} or {"log": ...}) at stdout line 2: not JSON: "Hello, I am not JSON""#)
+        #expect(finished["garbage"]?.error == #"plugin garbage (dynamo.custom.it_garbage) broke the output protocol (only JSON lines {"add": ...}, {"log": ...} or {"subdag": ...}) at stdout line 2: not JSON: "Hello, I am not JSON""#)
         #expect(finished["hang"]?.error == "plugin hang (dynamo.custom.it_hang) timed out after 2 s and was killed")
         #expect(finished["missing"]?.error == "cannot run dynamo.custom.it_nonesuch: no installed plugin provides it on this worker")
         #expect(finished["misrouted"]?.error == "dynamo.custom.it_good is a plugin task and runs only on a queue's custom function (plugsite.default#custom), not on plugsite.default#worker")

@@ -82,9 +82,10 @@ import Testing
         try check("heartbeat", HubMessage.heartbeat(beat))
     }
 
-    @Test func subDAG() throws {
-        let request = SubDAGRequest(
-            taskID: "t-9", attempt: 1, jobID: 100, paths: [PathItem(path: "/mmfs1/data/file1")],
+    /// A result carrying a sub-DAG (manual L9709-9785): the graph travels with the result that submits it.
+    @Test func resultWithSubDAG() throws {
+        let graph = SubDAG(
+            paths: [PathItem(path: "/mmfs1/data/file1")],
             nodes: [
                 .init(id: "a", task: "dynamo.tasks.remove_location_xattrs_for_moved", kwargs: ["jobid": 100]),
                 .init(
@@ -92,7 +93,33 @@ import Testing
                     kwargs: ["hydrate": false, "overwrite": true, "extra_flags": ["--skip-check-uuid"]], site: "dublin",
                     parents: ["a"]),
             ])
-        try check("subdag", HubMessage.subDAG(request))
+        let status = TaskStatus(
+            task: "dynamo.custom.submit_stub", inputPaths: [PathItem(path: "/mmfs1/data/file1")],
+            started: try Self.date("2023-04-25T14:56:31.253Z"))
+        let result = TaskResult(
+            taskID: "t-9", attempt: 1, jobID: 100, paths: [], status: status, node: "node1", subdags: [graph])
+        try check("task_result_subdag", HubMessage.result(result))
+        #expect(graph.structuralError == nil)
+        #expect(graph.topologicalOrder == ["a", "b"])
+    }
+
+    @Test func subDAGStructureErrorsNameTheField() {
+        func error(_ nodes: [SubDAG.Node]) -> String? { SubDAG(paths: [], nodes: nodes).structuralError }
+        #expect(error([]) == "nodes: a sub-DAG needs at least one node")
+        #expect(error([.init(id: "a", task: "t"), .init(id: "a", task: "u")]) == "nodes[1].id: 'a' is used twice")
+        #expect(error([.init(id: "a", task: "")]) == "nodes[0].task: must not be empty")
+        #expect(error([.init(id: "a", task: "t", parents: ["z"])]) == "nodes[0].parents: 'z' is not a node of this sub-DAG")
+        #expect(
+            error([.init(id: "a", task: "t", parents: ["b"]), .init(id: "b", task: "t", parents: ["a"])])
+                == "nodes: the parents form a cycle")
+        #expect(error((0...SubDAG.maxNodes).map { .init(id: "n\($0)", task: "t") }) == "nodes: 101 nodes (at most 100)")
+        let diamond = SubDAG(paths: [], nodes: [
+            .init(id: "d", task: "t", parents: ["b", "c"]), .init(id: "b", task: "t", parents: ["a"]),
+            .init(id: "c", task: "t", parents: ["a"]), .init(id: "a", task: "t"),
+        ])
+        #expect(diamond.structuralError == nil)
+        let order = diamond.topologicalOrder ?? []
+        #expect(order.first == "a" && order.last == "d" && order.count == 4)
     }
 
     /// The manual's own example payload (L9189-9216, its garbling cleaned up) decodes: naive `started`

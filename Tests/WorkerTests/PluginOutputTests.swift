@@ -48,8 +48,8 @@ import Testing
     @Test(arguments: [
         ("Hello, I am not JSON", #"stdout line 2: not JSON: "Hello, I am not JSON""#),
         ("[1, 2]", "stdout line 2: not a JSON object"),
-        (#"{"result": {}}"#, #"stdout line 2: unknown key "result" (expected "add" or "log")"#),
-        (#"{"log": "a", "add": {}}"#, #"stdout line 2: expected exactly one key, "add" or "log" (got ["add", "log"])"#),
+        (#"{"result": {}}"#, #"stdout line 2: unknown key "result" (expected "add", "log" or "subdag")"#),
+        (#"{"log": "a", "add": {}}"#, #"stdout line 2: expected exactly one key, "add", "log" or "subdag" (got ["add", "log"])"#),
         (#"{"log": 5}"#, #"stdout line 2: "log" must be a string"#),
         (#"{"add": "/x"}"#, #"stdout line 2: "add" must be an object with state and path"#),
         (#"{"add": {"state": "done", "path": "/x"}}"#, "stdout line 2: add.state must be one of processed, skipped, aborted, failures"),
@@ -58,12 +58,40 @@ import Testing
         (#"{"add": {"state": "processed", "path": "/x", "msg": "m"}}"#, "stdout line 2: unknown key add.msg"),
         (#"{"add": {"state": "processed", "path": "/x", "message": [1]}}"#, "stdout line 2: add.message must be a string or a list of strings"),
         (#"{"add": {"state": "processed", "path": "/x", "size": -1}}"#, "stdout line 2: add.size must be a whole number of bytes"),
+        (#"{"subdag": []}"#, #"stdout line 2: "subdag" must be an object"#),
+        (#"{"subdag": {"nodes": []}}"#, "stdout line 2: subdag.paths must be a list of paths"),
+        (#"{"subdag": {"paths": ["x"], "task": "t"}}"#, "stdout line 2: subdag.paths[0] must be an absolute path"),
+        (#"{"subdag": {"paths": [], "nodes": []}}"#, "stdout line 2: subdag.nodes: a sub-DAG needs at least one node"),
+        (#"{"subdag": {"paths": [], "nodes": [{"id": "a"}]}}"#, "stdout line 2: subdag.nodes[0].task must be a task name"),
+        (#"{"subdag": {"paths": [], "nodes": [{"id": "a", "task": "t", "parents": ["b"]}]}}"#,
+         "stdout line 2: subdag.nodes[0].parents: 'b' is not a node of this sub-DAG"),
+        (#"{"subdag": {"paths": [], "nodes": [{"id": "a", "task": "t", "parent": []}]}}"#, "stdout line 2: unknown key subdag.nodes[0].parent"),
+        (#"{"subdag": {"paths": [], "task": "t", "parents": []}}"#, "stdout line 2: unknown key subdag.parents"),
+        (#"{"subdag": {"paths": [], "task": "t", "kwargs": []}}"#, "stdout line 2: subdag.kwargs must be an object"),
     ])
     func badLineIsAnErrorQuotingIt(line: String, expected: String) {
         let output = parse(#"{"log": "first"}"# + "\n" + line + "\n" + #"{"log": "after"}"# + "\n")
         #expect(output.error?.hasPrefix(expected) == true, "got: \(output.error ?? "nil")")
         #expect(output.logs == ["first"], "lines after the first bad one are not used")
         #expect(output.lineCount == 3)
+    }
+
+    /// Both forms of the manual's helpers: a `Graph` of nodes with parents, and a `task_template` of one task.
+    @Test func subDAGLines() {
+        let output = parse("""
+            {"subdag": {"paths": ["/mmfs1/a", {"path": "/mmfs1/b", "size": 5}], "nodes": [{"id": "x", "name": "dynamo.tasks.remove_location_xattrs_for_moved"}, {"id": "y", "task": "dynamo.tasks.reverse_stub", "kwargs": {"hydrate": true}, "site": "dublin", "parents": ["x"]}]}}
+            {"subdag": {"paths": ["/mmfs1/c"], "task": "dynamo.custom.tag", "queue": "fast"}}
+            """)
+        #expect(output.error == nil)
+        #expect(output.subdags == [
+            SubDAG(
+                paths: [PathItem(path: "/mmfs1/a"), PathItem(path: "/mmfs1/b", size: 5)],
+                nodes: [
+                    .init(id: "x", task: "dynamo.tasks.remove_location_xattrs_for_moved"),
+                    .init(id: "y", task: "dynamo.tasks.reverse_stub", kwargs: ["hydrate": true], site: "dublin", parents: ["x"]),
+                ]),
+            SubDAG(paths: [PathItem(path: "/mmfs1/c")], nodes: [.init(id: "task", task: "dynamo.custom.tag", queue: "fast")]),
+        ])
     }
 
     @Test func longBadLineIsQuotedTruncated() {

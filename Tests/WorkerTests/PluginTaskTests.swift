@@ -69,7 +69,7 @@ import Testing
         ("echo 'disk on fire' >&2\nexit 3\n", "plugin p (dynamo.custom.t) exited with status 3: disk on fire"),
         ("kill -9 $$\n", "plugin p (dynamo.custom.t) was killed by signal 9 (SIGKILL)"),
         ("echo '{\"log\": \"ok\"}'\necho 'Traceback (most recent call last):'\n",
-         "plugin p (dynamo.custom.t) broke the output protocol (only JSON lines {\"add\": ...} or {\"log\": ...}) at stdout line 2: not JSON: \"Traceback (most recent call last):\""),
+         "plugin p (dynamo.custom.t) broke the output protocol (only JSON lines {\"add\": ...}, {\"log\": ...} or {\"subdag\": ...}) at stdout line 2: not JSON: \"Traceback (most recent call last):\""),
         ("echo garbage\necho oops >&2\nexit 1\n",
          "plugin p (dynamo.custom.t) exited with status 1; its output was also invalid at stdout line 1: not JSON: \"garbage\": oops"),
         ("sleep 1000\n", "plugin p (dynamo.custom.t) timed out after 1 s and was killed"),

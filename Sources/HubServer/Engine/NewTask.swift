@@ -23,6 +23,8 @@ struct NewTask: Sendable {
     /// PENDING for work to do; SKIPPED (nothing left for the step) and CANCELLED (an earlier step failed or
     /// the job was cancelled) are recorded final at once, so the job's task list shows the whole chain.
     var state: TaskState = .pending
+    /// The sub-DAG (stored id) and node this task runs, for tasks a running task submitted.
+    var subdag: (id: Int64, node: String)?
 
     var isOpen: Bool { !state.isFinal }
 }
@@ -35,6 +37,7 @@ extension NewTask {
         var taskIDs: [String] = [], jobs: [Int64] = [], runs: [Int64] = [], names: [String] = [], kinds: [String] = []
         var rules: [Int?] = [], steps: [Int?] = [], parents: [Int64?] = [], sites: [String] = [], queues: [String] = []
         var kwargs: [String] = [], inputs: [String] = [], totals: [Int] = [], states: [String] = []
+        var subdags: [Int64?] = [], nodes: [String?] = []
         for task in tasks {
             taskIDs.append(task.taskID)
             jobs.append(task.jobID)
@@ -50,25 +53,28 @@ extension NewTask {
             inputs.append(String(decoding: try encoder.encode(task.input), as: UTF8.self))
             totals.append(task.input.count)
             states.append(task.state.rawValue)
+            subdags.append(task.subdag?.id)
+            nodes.append(task.subdag?.node)
         }
         let rows = try conn.query(
             """
             INSERT INTO tasks (task_id, job_id, run_id, name, kind, rule_index, step_index, parent_id, site, queue,
-                               kwargs, input, input_total, state, finished)
+                               kwargs, input, input_total, state, finished, subdag_id, subdag_node)
             SELECT t.task_id, t.job_id, t.run_id, t.name, t.kind, t.rule_index, t.step_index, t.parent_id, t.site,
                    t.queue, t.kwargs::jsonb, t.input::jsonb, t.input_total, t.state,
-                   CASE WHEN t.state IN ('PENDING', 'STARTED') THEN NULL ELSE now() END
+                   CASE WHEN t.state IN ('PENDING', 'STARTED') THEN NULL ELSE now() END, t.subdag_id, t.subdag_node
             FROM unnest($1::text[], $2::int8[], $3::int8[], $4::text[], $5::text[], $6::int4[], $7::int4[],
-                        $8::int8[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int4[], $14::text[])
+                        $8::int8[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int4[], $14::text[],
+                        $15::int8[], $16::text[])
                  WITH ORDINALITY AS t(task_id, job_id, run_id, name, kind, rule_index, step_index, parent_id, site,
-                                      queue, kwargs, input, input_total, state, ord)
+                                      queue, kwargs, input, input_total, state, subdag_id, subdag_node, ord)
             ORDER BY t.ord
             RETURNING id, task_id
             """,
             [
                 .array(taskIDs), .array(jobs), .array(runs), .array(names), .array(kinds), .array(rules), .array(steps),
                 .array(parents), .array(sites), .array(queues), .array(kwargs), .array(inputs), .array(totals),
-                .array(states),
+                .array(states), .array(subdags), .array(nodes),
             ])
         // RETURNING order is not guaranteed: map by the wire id.
         var ids: [String: Int64] = [:]

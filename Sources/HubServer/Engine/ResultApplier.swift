@@ -21,8 +21,6 @@ extension WorkflowEngine {
             case .started(let event): started.append(event)
             case .progress(let batch): progress.append(batch)
             case .result(let result): results.append(result)
-            case .subDAG(let request):
-                logger.warning("job \(request.jobID): sub-DAG requests are not supported yet; task \(request.taskID)'s request dropped")
             case .heartbeat: break
             }
         }
@@ -51,11 +49,12 @@ struct ResultApplier {
     let runs: RunCache
     private(set) var toDispatch: [Int64] = []
     private var limitsBySite: [String: BatchPlanner.BatchLimits] = [:]
-    private var mountMap: MountMap?
+    private var subdags: SubDAGPlanner
 
     init(conn: PostgresConnection, runs: RunCache) {
         self.conn = conn
         self.runs = runs
+        self.subdags = SubDAGPlanner(conn: conn)
     }
 
     mutating func started(_ events: [TaskStarted]) throws {
@@ -111,13 +110,14 @@ struct ResultApplier {
         var kwargs: String
         var result: TaskResult
         var state: TaskState
+        var subdag: (id: Int64, node: String)?
     }
 
     mutating func results(_ all: [TaskResult]) throws {
         guard !all.isEmpty else { return }
         var newest: [String: TaskResult] = [:]
         for result in all where result.attempt > (newest[result.taskID]?.attempt ?? 0) { newest[result.taskID] = result }
-        let list = Array(newest.values)
+        let list = try refusingBadSubDAGs(Array(newest.values))
         let states = list.map(Self.state(of:))
         let encoder = WireCoding.encoder()
         let rows = try conn.query(
@@ -129,7 +129,7 @@ struct ResultApplier {
                         $8::timestamptz[], $9::text[]) AS r(task_id, state, attempt, summary, error, node, logs, started, output)
             WHERE t.task_id = r.task_id AND t.state IN ('PENDING', 'STARTED') AND t.attempt <= r.attempt
             RETURNING t.id, t.task_id, t.job_id, t.run_id, t.kind, t.rule_index, t.step_index, t.name, t.site, t.queue,
-                      t.kwargs::text AS kwargs
+                      t.kwargs::text AS kwargs, t.subdag_id, t.subdag_node
             """,
             [
                 .array(list.map(\.taskID)), .array(states.map(\.rawValue)), .array(list.map(\.attempt)),
@@ -155,13 +155,15 @@ struct ResultApplier {
                 rule: try row.decode(Int?.self, "rule_index"), step: try row.decode(Int?.self, "step_index"),
                 name: try row.decode(String.self, "name"), site: try row.decode(String.self, "site"),
                 queue: try row.decode(String.self, "queue"), kwargs: try row.decode(String.self, "kwargs"),
-                result: result, state: state)
+                result: result, state: state,
+                subdag: try row.decode(Int64?.self, "subdag_id").map { ($0, try row.decode(String.self, "subdag_node")) })
             applied.append(item)
             files.add(
                 task: item.id, job: item.job, step: item.isStep,
                 result.status.details.flatMap { state, details in details.map { ($0, state) } })
         }
         try files.insert(on: conn)
+        try storePassedOn(of: applied.filter { $0.subdag != nil })
 
         // Already locked by `apply` (in id order).
         let jobIDs = Array(Set(applied.map(\.job))).sorted()
@@ -178,10 +180,12 @@ struct ResultApplier {
             deltas[item.job, default: .init()].failedFiles += failures
             let jobState = jobStates[item.job] ?? .unknown
             if item.isSystem { try SystemTaskOutcome.apply(task: item.id, name: item.name, site: item.site, result: item.result, on: conn) }
+            let stopping = jobState == .dequeuing || jobState.isFinal
             var next = item.isSystem ? [] : try followUps(of: item, numfiles: &deltas[item.job, default: .init()].numfiles)
-            if jobState == .dequeuing || jobState.isFinal {
+            if stopping {
                 for index in next.indices where next[index].isOpen { next[index].state = .cancelled }
             }
+            next += try subDAGTasks(of: item, cancelled: stopping)
             for task in next {
                 deltas[item.job, default: .init()].created += 1
                 if task.isOpen { deltas[item.job, default: .init()].opened += 1 }
@@ -243,10 +247,53 @@ struct ResultApplier {
     }
 
     private mutating func mounts() throws -> MountMap {
-        if let mountMap { return mountMap }
-        let map = try MountMap.load(on: conn)
-        mountMap = map
-        return map
+        try subdags.mounts()
+    }
+
+    /// The sub-DAG tasks `item` leads to: the roots of the graphs it submitted (unless it failed as a
+    /// whole), and, when it is itself a sub-DAG node, the children it was the last parent of.
+    private mutating func subDAGTasks(of item: Applied, cancelled: Bool) throws -> [NewTask] {
+        var tasks: [NewTask] = []
+        if let (id, node) = item.subdag {
+            tasks += try subdags.closed(
+                node: node, of: id, state: item.state, site: item.site,
+                passedOn: item.state == .failure ? [] : item.result.paths, cancelled: cancelled)
+        }
+        guard item.state != .failure, !item.isSystem, let graphs = item.result.subdags, !graphs.isEmpty else { return tasks }
+        let queue = try QueueName(parsing: item.queue)
+        for graph in graphs {
+            tasks += try subdags.submit(
+                graph, jobID: item.job, runID: item.run, submitter: item.id, queue: queue, cancelled: cancelled)
+        }
+        return tasks
+    }
+
+    /// Results whose sub-DAGs the hub cannot run fail their task with the reason (field named), so a
+    /// graph is never half created and the submitter learns why.
+    private func refusingBadSubDAGs(_ results: [TaskResult]) throws -> [TaskResult] {
+        guard results.contains(where: { $0.error == nil && !($0.subdags ?? []).isEmpty }) else { return results }
+        let sites = Set(try conn.query("SELECT name FROM sites").decodeColumn(String.self, "name"))
+        return results.map { result in
+            guard result.error == nil, let graphs = result.subdags, !graphs.isEmpty,
+                let reason = SubDAGPlanner.rejection(of: graphs, sites: sites)
+            else { return result }
+            var refused = result
+            refused.error = "sub-DAG refused: \(reason)"
+            refused.subdags = nil
+            return refused
+        }
+    }
+
+    /// Keeps what sub-DAG nodes pass on, for children that wait for several parents.
+    private func storePassedOn(of nodes: [Applied]) throws {
+        guard !nodes.isEmpty else { return }
+        let encoder = WireCoding.encoder()
+        try conn.execute(
+            "UPDATE tasks SET passed_on = x.paths::jsonb FROM unnest($1::int8[], $2::text[]) AS x(id, paths) WHERE tasks.id = x.id",
+            [
+                .array(nodes.map(\.id)),
+                .array(try nodes.map { String(decoding: try encoder.encode($0.state == .failure ? [] : $0.result.paths), as: UTF8.self) }),
+            ])
     }
 
     private mutating func limits(site: String) throws -> BatchPlanner.BatchLimits {

@@ -12,7 +12,7 @@ struct TasksController: Sendable {
     private static let select = """
         SELECT id, task_id, job_id, name, kind, site, queue, state, attempt, parent_id, started, finished,
                input::text AS input, input_total, summary::text AS summary, error, node, logs::text AS logs,
-               kwargs::text AS kwargs
+               kwargs::text AS kwargs, subdag_id
         FROM tasks
         """
 
@@ -103,12 +103,15 @@ struct TasksController: Sendable {
         let started = try row.decode(Date?.self, "started")
         let finished = try row.decode(Date?.self, "finished")
         let parent = try row.decode(Int64?.self, "parent_id")
+        let isDynamic = try row.decode(Int64?.self, "subdag_id") != nil
         var members: [(String, JSON)] = [
             ("url", .string("\(base)/api/tasks/\(id)/")), ("id", .int(id)), ("task_id", .string(try row.decode(String.self, "task_id"))),
             ("job", .int(try row.decode(Int64.self, "job_id"))), ("tasktype", .string(try row.decode(String.self, "name"))),
             ("site", .string(try row.decode(String.self, "site"))), ("queue", .string(try row.decode(String.self, "queue"))),
             ("state", .string(try row.decode(String.self, "state"))), ("started", JSON(started)),
-            ("parents", parent.map { .array([.int($0)]) } ?? .array([])), ("dynamic_parents", .array([])),
+            // A sub-DAG's task was added by the task that submitted the graph: a dynamic parent (manual L16926).
+            ("parents", isDynamic ? .array([]) : parent.map { .array([.int($0)]) } ?? .array([])),
+            ("dynamic_parents", isDynamic ? parent.map { .array([.int($0)]) } ?? .array([]) : .array([])),
             ("attempt", .int(Int64(try row.decode(Int.self, "attempt")))), ("node", JSON(try row.decode(String?.self, "node"))),
         ]
         if detail {

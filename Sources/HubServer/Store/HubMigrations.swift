@@ -264,5 +264,6 @@ enum HubMigrations {
         network,
         pki,
         queues,
+        subDAGs,
     ]
 }

@@ -1,12 +1,14 @@
 import Foundation
 import Shared
 
-/// One line of a plugin program's stdout: a file outcome or a log message (docs/plugins.md).
+/// One line of a plugin program's stdout: a file outcome, a log message or a sub-DAG (docs/plugins.md).
 enum PluginLine: Equatable, Sendable {
     /// `{"add": {"state": "processed", "path": "/p", "message": ["..."], "size": 1}}`
     case add(FileState, FileDetail)
     /// `{"log": "text"}`
     case log(String)
+    /// `{"subdag": {"paths": [...], "nodes": [...]}}` (PluginSubDAGLine)
+    case subdag(SubDAG)
 }
 
 /// What a plugin program reported on stdout.
@@ -18,13 +20,15 @@ struct PluginOutput: Sendable, Equatable {
 
     var reports: [Report] = []
     var logs: [String] = []
+    /// Sub-DAGs to run in the job once the task has finished.
+    var subdags: [SubDAG] = []
     /// The first line that broke the protocol (later lines are not parsed); nil when all were valid.
     var error: String?
     var lineCount = 0
 }
 
 /// Parses a plugin's stdout as it arrives, in chunks that may split lines anywhere. Blank lines are
-/// ignored; anything else that is not an `add` or `log` object is a protocol error, recorded with its
+/// ignored; anything else that is not an `add`, `log` or `subdag` object is a protocol error, recorded with its
 /// line number and a quote of the line (truncated).
 struct PluginOutputParser {
     private(set) var output = PluginOutput()
@@ -56,6 +60,7 @@ struct PluginOutputParser {
             switch try parse(line) {
             case .add(let state, let detail): output.reports.append(.init(state: state, detail: detail))
             case .log(let text): output.logs.append(text)
+            case .subdag(let graph): output.subdags.append(graph)
             }
         } catch {
             output.error = "stdout line \(output.lineCount): \(error.message): \(Self.quote(line))"
@@ -99,7 +104,7 @@ private struct LineObject: Decodable {
         do { object = try decoder.container(keyedBy: AnyKey.self) } catch { throw PluginLineError("not a JSON object") }
         let keys = object.allKeys
         guard keys.count == 1, let key = keys.first else {
-            throw PluginLineError("expected exactly one key, \"add\" or \"log\" (got \(keys.map(\.stringValue).sorted()))")
+            throw PluginLineError("expected exactly one key, \"add\", \"log\" or \"subdag\" (got \(keys.map(\.stringValue).sorted()))")
         }
         switch key.stringValue {
         case "log":
@@ -112,8 +117,13 @@ private struct LineObject: Decodable {
                 throw PluginLineError("\"add\" must be an object with state and path")
             }
             line = try Self.add(add)
+        case "subdag":
+            guard let value = try? object.decode(JSONValue.self, forKey: key) else {
+                throw PluginLineError("\"subdag\" must be an object")
+            }
+            line = .subdag(try PluginSubDAGLine.parse(value))
         default:
-            throw PluginLineError("unknown key \"\(key.stringValue)\" (expected \"add\" or \"log\")")
+            throw PluginLineError("unknown key \"\(key.stringValue)\" (expected \"add\", \"log\" or \"subdag\")")
         }
     }
 

@@ -56,7 +56,7 @@ struct PluginTask: WorkerTask {
         var logs = result.output.logs
         let stderr = result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
         if !stderr.isEmpty { logs.append("\(plugin.name) stderr: \(stderr)") }
-        return TaskOutcome(status: status, logs: logs)
+        return TaskOutcome(status: status, logs: logs, subdags: result.output.subdags)
     }
 
     /// Why the run fails the task, or nil when it succeeded: exit status 0 and a clean stdout.
@@ -70,7 +70,7 @@ struct PluginTask: WorkerTask {
             switch result.termination {
             case .exited(0)?:
                 guard let error = result.output.error else { return nil }
-                reason = "\(label) broke the output protocol (only JSON lines {\"add\": ...} or {\"log\": ...}) at \(error)"
+                reason = "\(label) broke the output protocol (only JSON lines {\"add\": ...}, {\"log\": ...} or {\"subdag\": ...}) at \(error)"
             case .exited(let status)?:
                 reason = "\(label) exited with status \(status)"
             case .signalled(let signal)?:

@@ -36,7 +36,8 @@ struct TaskRunner: Sendable {
                 result = TaskResult(
                     taskID: envelope.taskID, attempt: attempt, jobID: envelope.jobID, paths: outcome.passedOn,
                     status: outcome.status, logs: outcome.logs.isEmpty ? nil : outcome.logs, node: node,
-                    discover: outcome.discover, inventory: outcome.inventory, output: outcome.output)
+                    discover: outcome.discover, inventory: outcome.inventory, output: outcome.output,
+                    subdags: outcome.subdags.isEmpty ? nil : outcome.subdags)
             } else {
                 result = Self.failed(envelope, attempt: attempt, started: started, node: node, reason: "unknown task '\(envelope.task)' on this worker")
             }

@@ -15,10 +15,12 @@ struct TaskOutcome: Sendable {
     var output: JSONValue?
     /// `site_inventory`'s answer: the result's `inventory`.
     var inventory: SiteInventory?
+    /// Sub-DAGs the task submits (the result's `subdags`).
+    var subdags: [SubDAG] = []
 
     init(
         status: TaskStatus, logs: [String] = [], explicitPassedOn: [PathItem]? = nil, discover: [String]? = nil,
-        output: JSONValue? = nil, inventory: SiteInventory? = nil
+        output: JSONValue? = nil, inventory: SiteInventory? = nil, subdags: [SubDAG] = []
     ) {
         self.status = status
         self.logs = logs
@@ -26,6 +28,7 @@ struct TaskOutcome: Sendable {
         self.discover = discover
         self.output = output
         self.inventory = inventory
+        self.subdags = subdags
     }
 
     /// The files the next step of the chain receives: processed and skipped ones (manual L9221-9231),
