@@ -52,4 +52,53 @@ import Testing
             #expect(!sent.contains(first[0]), "\(sent)")
         }
     }
+
+    /// `sync_preference: newest`: the hub stats the files on the destination first (`stat_paths` there),
+    /// and `check_sync_state` sends on only the files newer here than there (L12312-12320).
+    @Test func newestSyncPreferenceComparesWithTheDestination() async throws {
+        try await EngineHarness.with(redisIndex: Self.redisIndex, sites: ["north", "south"], filesets: ["data"]) { harness in
+            let north = try harness.site("north")
+            let south = try harness.site("south")
+            let files = try north.writeFiles("data/cmp", count: 2)
+            let body: [String: Any] = [
+                "workflow": "site_sync", "site": "north", "paths": [north.mount + "/data"],
+                "fields": ["destination": "south", "sync_preference": "newest"],
+            ]
+            let first = try await harness.admin.submit(body)
+            let done1 = try await harness.admin.waitForJob(first, log: { harness.log })
+            #expect(done1["state"] as? String == "SUCCESS", "\(done1)")
+
+            // Here, the first file is changed later than its copy there; there, the second file's copy is
+            // changed later than the file here.
+            let later = Date().addingTimeInterval(3600)
+            try FileManager.default.setAttributes([.modificationDate: later], ofItemAtPath: files[0])
+            let theirs = south.mount + files[1].dropFirst(north.mount.count)
+            try FileManager.default.setAttributes([.modificationDate: later.addingTimeInterval(3600)], ofItemAtPath: theirs)
+
+            let second = try await harness.admin.submit(body)
+            let done2 = try await harness.admin.waitForJob(second, log: { harness.log })
+            let details = try await harness.taskResults(ofJob: second)
+            #expect(done2["state"] as? String == "SUCCESS", "\(done2)\n\(details)")
+            func tasks(_ type: String) async throws -> [[String: Any]] {
+                let list = try await harness.admin.get("/api/tasks/?job_id=\(second)&tasktype=\(type)&page_size=0")
+                    .object["results"] as? [[String: Any]] ?? []
+                var detailed: [[String: Any]] = []
+                for task in list { detailed.append(try await harness.admin.get("/api/tasks/\(task["id"] as? Int ?? 0)/").object) }
+                return detailed
+            }
+            let stats = try await tasks("dynamo.tasks.stat_paths")
+            #expect(!stats.isEmpty && stats.allSatisfy { $0["site"] as? String == "south" && $0["state"] as? String == "SUCCESS" }, "\(details)")
+            let checked = try await tasks("dynamo.tasks.check_sync_state")
+            #expect(!checked.isEmpty && checked.allSatisfy { $0["site"] as? String == "north" }, "\(details)")
+            let checkFiles = try await harness.admin.get("/api/tasks/\(checked.first?["id"] as? Int ?? 0)/files/?page_size=0")
+                .object["results"] as? [[String: Any]] ?? []
+            var outcome: [String: String] = [:]
+            for file in checkFiles { outcome[file["path"] as? String ?? ""] = file["state"] as? String }
+            #expect(outcome[files[0]] == "processed", "\(checkFiles)")
+            #expect(outcome[files[1]] == "skipped", "\(checkFiles)")
+            let stubbed = try await tasks("dynamo.tasks.reverse_stub").flatMap { $0["paths"] as? [String] ?? [] }
+            #expect(stubbed.contains(south.mount + files[0].dropFirst(north.mount.count)), "\(stubbed)")
+            #expect(!stubbed.contains(theirs), "the newer copy on south was overwritten: \(stubbed)")
+        }
+    }
 }

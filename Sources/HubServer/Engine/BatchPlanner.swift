@@ -36,8 +36,14 @@ struct BatchPlanner: Sendable {
         return (tasks, matched)
     }
 
-    /// The task for step `step` of rule `rule` on `input`; nil when the chain has no such step.
-    func step(rule: Int, step: Int, input: [PathItem], parentID: Int64?, state: TaskState = .pending) throws -> NewTask {
+    /// The task for step `step` of rule `rule` on `input`. A check that compares with another site
+    /// starts with `stat_paths` there, unless `compared` (SyncComparison.swift).
+    func step(
+        rule: Int, step: Int, input: [PathItem], parentID: Int64?, state: TaskState = .pending, compared: Bool = false
+    ) throws -> NewTask {
+        if state == .pending, !compared, let site = comparisonSite(rule: rule, step: step) {
+            return try statStep(rule: rule, step: step, site: site, input: input, parentID: parentID)
+        }
         let resolved = run.resolved.rules[rule].steps[step]
         // Plugin tasks run on a queue's `custom` function, everything else on `worker` (manual L9310-9320).
         let function: QueueName.Function = resolved.task.hasPrefix("dynamo.custom.") ? .custom : .worker

@@ -225,6 +225,9 @@ struct ResultApplier {
             numfiles += planned.matched
             return tasks
         }
+        if let rule = item.rule, let step = item.step, planner.isComparisonStat(item.name, rule: rule, step: step) {
+            return try checkAfterStat(item, rule: rule, step: step, planner: planner)
+        }
         guard let rule = item.rule, let step = item.step, planner.hasStep(rule: rule, after: step) else { return [] }
         if item.state == .failure || result.paths.isEmpty {
             let final: TaskState = item.state == .failure ? .cancelled : .skipped
@@ -237,6 +240,21 @@ struct ResultApplier {
             next.input = try mounts().translate(next.input, from: item.site, to: next.queue.site)
         }
         return [next]
+    }
+
+    /// After the other site's `stat_paths`: the comparing `check_sync_state` on this site's paths, or, when
+    /// the stat failed (or did not answer for every path), the check and the rest of the chain CANCELLED.
+    private mutating func checkAfterStat(_ item: Applied, rule: Int, step: Int, planner: BatchPlanner) throws -> [NewTask] {
+        let site = planner.run.resolved.rules[rule].steps[step].site
+        let local = try mounts().translate(item.result.status.inputPaths, from: item.site, to: site)
+        if item.state != .failure,
+            let check = try planner.checkAfterStat(rule: rule, step: step, local: local, stats: item.result.output, parentID: item.id)
+        {
+            return [check]
+        }
+        return try (step..<planner.run.resolved.rules[rule].steps.count).map { index in
+            try planner.step(rule: rule, step: index, input: index == step ? local : [], parentID: item.id, state: .cancelled)
+        }
     }
 
     /// A result's task state: FAILURE when the task itself failed, ERROR when files failed (structured

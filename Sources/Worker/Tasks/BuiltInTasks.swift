@@ -13,6 +13,7 @@ enum BuiltInTasks {
         tasks[MovePathsTask.name] = MovePathsTask()
         tasks[RemoveLocationXattrsTask.name] = RemoveLocationXattrsTask()
         tasks[CheckSyncStateTask.name] = CheckSyncStateTask()
+        tasks[StatPathsTask.name] = StatPathsTask()
         tasks[RecursiveNavigateTask.name] = RecursiveNavigateTask()
         tasks[SnapdiffTask.name] = SnapdiffTask(runner: runner)
         tasks[RotateSnapshotTask.name] = RotateSnapshotTask(runner: runner)

@@ -8,6 +8,8 @@ struct FileInfo: Sendable, Equatable {
     var inode: UInt64
     /// Seconds since the epoch.
     var ctime: Int
+    /// Nanoseconds since the epoch.
+    var mtimeNanoseconds: Int64
 
     var isDirectory: Bool { mode & S_IFMT == S_IFDIR }
     var isSymlink: Bool { mode & S_IFMT == S_IFLNK }
@@ -21,6 +23,7 @@ struct FileInfo: Sendable, Equatable {
         device = UInt64(st.st_dev)
         inode = UInt64(st.st_ino)
         ctime = Int(st.st_ctim.tv_sec)
+        mtimeNanoseconds = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
     }
 }
 
