@@ -105,7 +105,7 @@ import Testing
     }
 
     /// The worker consumes its `<site>.<queue>#<function>` streams: a task put on a custom queue is run and
-    /// its started event and result arrive on the results stream, with the task acked.
+    /// its result arrives on the results stream (a started event too, for a task slower than the grace), with the task acked.
     @Test func workerConsumesItsQueuesAndReportsResults() async throws {
         let redis = try await ScratchRedis.create(index: 2)
         let dir = try TestEnvironment.temporaryDirectory("worker")
@@ -145,7 +145,8 @@ import Testing
             }
             _ = try await results.ack(claim.deliveries.map(\.id))
         }
-        #expect(started == expected.union(["task-x"]), "worker log:\n\(worker.log)")
+        // Tasks this quick finish within the started grace: their result is all the hub hears.
+        #expect(started.isSubset(of: expected.union(["task-x"])), "worker log:\n\(worker.log)")
         for id in expected {
             let result = try #require(finished[id])
             #expect(result.error == nil)

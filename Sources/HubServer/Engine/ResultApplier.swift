@@ -72,6 +72,11 @@ struct ResultApplier {
             """,
             [.array(list.map(\.taskID)), .array(list.map(\.attempt)), .array(list.map(\.started)), .array(list.map(\.node))]
         ).decodeColumn(Int64.self, "job_id")
+        try markStarted(jobs: jobs)
+    }
+
+    /// Pending jobs whose tasks have started (or finished: a quick task sends no `started`) are STARTED.
+    private func markStarted(jobs: [Int64]) throws {
         guard !jobs.isEmpty else { return }
         try conn.execute(
             """
@@ -164,6 +169,7 @@ struct ResultApplier {
         }
         try files.insert(on: conn)
         try storePassedOn(of: applied.filter { $0.subdag != nil })
+        try markStarted(jobs: applied.map(\.job))
 
         // Already locked by `apply` (in id order).
         let jobIDs = Array(Set(applied.map(\.job))).sorted()

@@ -4,7 +4,7 @@ import RedisQueue
 import ServiceLifecycle
 import Shared
 
-/// Consumes `ngenea:results` (group `hub`): heartbeats, started events, progress, results, sub-DAGs.
+/// Consumes `ngenea:results` (group `hub`): heartbeats, started events, progress, results (with their sub-DAGs).
 ///
 /// A message is acked only after it has been applied, so a hub that dies mid-way leaves it pending and
 /// another replica (or this one after restart) reclaims it after the lease. Applying is idempotent.

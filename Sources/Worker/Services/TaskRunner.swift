@@ -3,8 +3,14 @@ import Logging
 import RedisQueue
 import Shared
 
-/// Runs one delivered task and reports it: `started`, then the result, then the ack.
+/// Runs one delivered task and reports it: `started` (unless it finished within `startedGrace`), then the
+/// result, then the ack.
 struct TaskRunner: Sendable {
+    /// How long a task runs before the hub is told it started. Most tasks of a busy job take milliseconds:
+    /// their result says everything a `started` would (node, attempt, start time), so sending both doubled
+    /// what the hub applies per task. A task still running after this is reported STARTED as before.
+    static let startedGrace: Duration = .milliseconds(250)
+
     let tasks: TaskTable
     let publisher: ResultPublisher
     let control: ReliableQueue
@@ -28,9 +34,14 @@ struct TaskRunner: Sendable {
         let attempt = delivery.deliveryCount
         let started = Date()
         var result: TaskResult
+        let notice = TaskStarted(taskID: envelope.taskID, attempt: attempt, jobID: envelope.jobID, node: node, started: started)
+        let publisher = self.publisher
+        let startedNotice = Task {
+            try await Task.sleep(for: Self.startedGrace)
+            try await publisher.publish(.started(notice))
+        }
         do {
-            try await publisher.publish(
-                .started(TaskStarted(taskID: envelope.taskID, attempt: attempt, jobID: envelope.jobID, node: node, started: started)))
+            defer { startedNotice.cancel() }
             if let task = tasks.task(named: envelope.task) {
                 let outcome = try await task.run(envelope, started: started)
                 result = TaskResult(
@@ -48,6 +59,8 @@ struct TaskRunner: Sendable {
         } catch {
             result = Self.failed(envelope, attempt: attempt, started: started, node: node, reason: "\(error)")
         }
+        // A `started` already on its way goes first: the hub must not see it after the result.
+        _ = await startedNotice.result
         do {
             try await publisher.publish(.result(result))
         } catch {
