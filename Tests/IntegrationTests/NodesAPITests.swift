@@ -5,7 +5,8 @@ import Testing
 /// deregisters it until its next heartbeat (manual L24400-24555).
 @Suite struct NodesAPITests {
     @Test func nodesComeFromHeartbeatsAndComeBackAfterDelete() async throws {
-        try await withTestHub { hub in
+        // A Redis database of its own: on the shared one, other tests' hubs would take the worker's heartbeats.
+        try await withTestHub(privateRedis: 23) { hub in
             let admin = try await hub.admin()
             let dir = try TestEnvironment.temporaryDirectory("nodes")
             defer { try? FileManager.default.removeItem(at: dir) }

@@ -48,6 +48,13 @@ import Testing
         #expect(outcome.message(only) == "not on south")
         #expect(outcome.passedOn.map(\.path) == [newer, only], "only the files to send go on to the next step")
 
+        // A path the answers leave out is not taken for absent there: sending it could overwrite a newer copy.
+        let unanswered = try await sandbox.run(
+            "dynamo.tasks.check_sync_state", [newer],
+            kwargs: ["sync_preference": "newest", "target_site": "south", "remote_stats": .object([:])])
+        #expect(unanswered.paths(.failures) == [newer])
+        #expect(unanswered.message(newer) == "no file state from south for this file")
+
         let aborting = try await sandbox.run(
             "dynamo.tasks.check_sync_state", [newer, older],
             kwargs: ["sync_preference": "newest", "target_site": "south", "remote_stats": remote, "abort_outdated": true])
@@ -82,6 +89,11 @@ import Testing
             _ = try await sandbox.run("dynamo.tasks.check_sync_state", [file], kwargs: ["sync_preference": "newest", "remote_stats": "x"])
         } throws: { error in
             "\(error)".contains("remote_stats must be an object")
+        }
+        await #expect {
+            _ = try await sandbox.run("dynamo.tasks.check_sync_state", [file], kwargs: ["sync_preference": "ignore", "target_site": "north"])
+        } throws: { error in
+            "\(error)".contains("has no file states of 'north' to compare with")
         }
     }
 }

@@ -294,12 +294,12 @@ struct ResultApplier {
 
     /// Results whose sub-DAGs the hub cannot run fail their task with the reason (field named), so a
     /// graph is never half created and the submitter learns why.
-    private func refusingBadSubDAGs(_ results: [TaskResult]) throws -> [TaskResult] {
+    private mutating func refusingBadSubDAGs(_ results: [TaskResult]) throws -> [TaskResult] {
         guard results.contains(where: { $0.error == nil && !($0.subdags ?? []).isEmpty }) else { return results }
-        let sites = Set(try conn.query("SELECT name FROM sites").decodeColumn(String.self, "name"))
+        let queues = try subdags.queuesBySite()
         return results.map { result in
             guard result.error == nil, let graphs = result.subdags, !graphs.isEmpty,
-                let reason = SubDAGPlanner.rejection(of: graphs, sites: sites)
+                let reason = SubDAGPlanner.rejection(of: graphs, queues: queues)
             else { return result }
             var refused = result
             refused.error = "sub-DAG refused: \(reason)"

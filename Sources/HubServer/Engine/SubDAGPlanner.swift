@@ -33,13 +33,20 @@ struct SubDAGPlanner {
     let conn: PostgresConnection
     private var stored: [Int64: Stored] = [:]
     private var mountMap: MountMap?
+    private var liveQueues: [String: Set<String>]?
 
     init(conn: PostgresConnection) {
         self.conn = conn
     }
 
-    /// Step tasks the hub alone sends (settings are pushed through `/api/settings/`, on the settings function).
-    static let hubOnly: Set<String> = [SystemTaskOutcome.readSettings, SystemTaskOutcome.applySettings]
+    /// Step tasks the hub alone sends: settings are pushed through `/api/settings/` (on the settings
+    /// function), and the snapdiff finalizer releases a fileset's lock and is sent even to paused jobs.
+    static let hubOnly: Set<String> = [
+        SystemTaskOutcome.readSettings, SystemTaskOutcome.applySettings, SnapdiffFinalizer.task,
+    ]
+
+    /// Most nodes the graphs of one result may have together.
+    static let maxNodesPerResult = 1000
 
     /// Tasks a sub-DAG may run: the worker's step tasks and plugin tasks, not the hub's settings tasks.
     static func isAllowed(task: String) -> Bool {
@@ -47,25 +54,57 @@ struct SubDAGPlanner {
     }
 
     /// Why the hub refuses the sub-DAGs a result carries (the field named), or nil. A refused graph fails
-    /// its submitting task instead of being half created.
-    static func rejection(of graphs: [SubDAG], sites: Set<String>) -> String? {
+    /// its submitting task instead of being half created. `queues` are the live queues of each site.
+    static func rejection(of graphs: [SubDAG], queues: [String: Set<String>]) -> String? {
+        let total = graphs.reduce(0) { $0 + $1.nodes.count }
+        guard total <= maxNodesPerResult else { return "subdags: \(total) nodes in all (at most \(maxNodesPerResult))" }
         for (index, graph) in graphs.enumerated() {
             let field = "subdags[\(index)]"
             if let error = graph.structuralError { return "\(field).\(error)" }
+            // PostgreSQL refuses NUL in text and jsonb: caught here, it fails the task instead of the batch.
+            if let at = graph.paths.firstIndex(where: { $0.path.contains("\u{0}") }) {
+                return "\(field).paths[\(at)]: contains a NUL character"
+            }
             for (at, node) in graph.nodes.enumerated() {
                 let nodeField = "\(field).nodes[\(at)]"
                 guard isAllowed(task: node.task) else {
                     return "\(nodeField).task: '\(node.task)' is not a task a sub-DAG can run"
                 }
-                if let site = node.site, !sites.contains(site) { return "\(nodeField).site: unknown site '\(site)'" }
+                if let site = node.site, queues[site] == nil { return "\(nodeField).site: unknown site '\(site)'" }
                 if let queue = node.queue {
                     do { _ = try QueueName(site: "site", queue: queue, function: .worker) } catch {
                         return "\(nodeField).queue: \(error.reason)"
                     }
                 }
+                if node.id.contains("\u{0}") || node.task.contains("\u{0}") || containsNUL(.object(node.kwargs)) {
+                    return "\(nodeField): contains a NUL character"
+                }
             }
         }
         return nil
+    }
+
+    private static func containsNUL(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): text.contains("\u{0}")
+        case .array(let list): list.contains(where: containsNUL)
+        case .object(let object): object.contains { $0.key.contains("\u{0}") || containsNUL($0.value) }
+        case .null, .bool, .int, .double: false
+        }
+    }
+
+    /// The live queues of every site (queues registered by heartbeats and not removed), read once.
+    mutating func queuesBySite() throws -> [String: Set<String>] {
+        if let liveQueues { return liveQueues }
+        var map: [String: Set<String>] = [:]
+        for name in try conn.query("SELECT name FROM sites").decodeColumn(String.self, "name") { map[name] = [] }
+        for row in try conn.query(
+            "SELECT s.name AS site, q.name AS queue FROM queues q JOIN sites s ON s.id = q.site_id WHERE q.removed_at IS NULL")
+        {
+            map[try row.decode(String.self, "site"), default: []].insert(try row.decode(String.self, "queue"))
+        }
+        liveQueues = map
+        return map
     }
 
     /// Stores `graph`, submitted by task `submitter` (running on `queue`), and returns its root tasks.
@@ -124,7 +163,11 @@ struct SubDAGPlanner {
         guard let graph = stored[id] else { return [] }
         let site = node.site ?? graph.site
         let function: QueueName.Function = KnownTasks.isPlugin(node.task) ? .custom : .worker
-        let queue = try QueueName(site: site, queue: node.queue ?? graph.queue, function: function)
+        // Without a queue of its own a node takes the submitter's, or `default` where its site has no such
+        // queue (as workflow steps on another site do, StepSubstitution.inheritedQueue).
+        let sameQueueThere = site == graph.site ? true : try queuesBySite()[site]?.contains(graph.queue) ?? false
+        let inherited = sameQueueThere ? graph.queue : "default"
+        let queue = try QueueName(site: site, queue: node.queue ?? inherited, function: function)
         var items: [PathItem] = []
         var seen = Set<String>()
         for (from, parentItems) in input {

@@ -22,12 +22,13 @@ extension BatchPlanner {
         return preference == "local" ? nil : target
     }
 
-    /// The `stat_paths` task standing first in the place of check step `step` of rule `rule`.
+    /// The `stat_paths` task standing first in the place of check step `step` of rule `rule`. It runs on
+    /// the target site's `default` queue: the step's queue was chosen for its own site, and a quick stat
+    /// needs no special one.
     func statStep(rule: Int, step: Int, site: String, input: [PathItem], parentID: Int64?) throws -> NewTask {
-        let resolved = run.resolved.rules[rule].steps[step]
-        return NewTask(
+        NewTask(
             jobID: run.jobID, runID: run.id, name: Self.statTask, kind: .step, ruleIndex: rule, stepIndex: step,
-            parentID: parentID, queue: try QueueName(site: site, queue: resolved.queue, function: .worker), kwargs: [:],
+            parentID: parentID, queue: try QueueName(site: site, queue: "default", function: .worker), kwargs: [:],
             input: input)
     }
 

@@ -9,6 +9,8 @@ struct TaskRunner: Sendable {
     /// How long a task runs before the hub is told it started. Most tasks of a busy job take milliseconds:
     /// their result says everything a `started` would (node, attempt, start time), so sending both doubled
     /// what the hub applies per task. A task still running after this is reported STARTED as before.
+    /// Fencing is unchanged in what matters: whichever attempt's result arrives first is applied, once; a
+    /// `started` only lets a newer attempt that is known to run shut out an older one's late result.
     static let startedGrace: Duration = .milliseconds(250)
 
     let tasks: TaskTable

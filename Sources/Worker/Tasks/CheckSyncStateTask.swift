@@ -21,7 +21,8 @@ struct CheckSyncStateTask: WorkerTask {
         let arguments = TaskArguments(envelope.kwargs)
         let preference = try arguments.choice("sync_preference", ["newest", "local", "ignore"]) ?? "ignore"
         let abortOutdated = try arguments.bool("abort_outdated", default: false)
-        let other = try arguments.string("target_site") ?? "the other site"
+        let target = try arguments.string("target_site")
+        let other = target ?? "the other site"
         let remote: [String: JSONValue]?
         switch envelope.kwargs["remote_stats"] {
         case nil, .null?: remote = nil
@@ -29,6 +30,11 @@ struct CheckSyncStateTask: WorkerTask {
         case let value?: throw TaskFailure("remote_stats must be an object, got \(TaskArguments.describe(value))")
         }
         guard preference == "local" || remote != nil else {
+            if let target {
+                throw TaskFailure(
+                    "check_sync_state with sync_preference '\(preference)' has no file states of '\(target)' to compare "
+                        + "with: the hub reads them only for a workflow step whose target_site is another site than its own")
+            }
             throw TaskFailure(
                 "check_sync_state with sync_preference '\(preference)' compares with another site's files, which the "
                     + "hub reads there first: give target_site, the site to compare with")
@@ -43,7 +49,11 @@ struct CheckSyncStateTask: WorkerTask {
                 guard preference != "local" else {
                     return ToolFileOutcome(state: .processed, message: "local version is sent (sync_preference local)")
                 }
-                guard case .object(let there)? = remote?[item.path] else {
+                guard let answer = remote?[item.path] else {
+                    // Not "absent there": sending on a missing answer could overwrite a newer copy.
+                    return ToolFileOutcome(state: .failures, message: "no file state from \(other) for this file")
+                }
+                guard case .object(let there) = answer else {
                     return ToolFileOutcome(state: .processed, message: "not on \(other)")
                 }
                 if preference == "ignore" {

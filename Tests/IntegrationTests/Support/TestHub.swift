@@ -138,8 +138,10 @@ final class TestHub: @unchecked Sendable {
 
 /// Runs `body` with a started hub, then stops it (also when `body` throws) and checks the log for the
 /// secrets `body` returns (and the administrator's password).
-func withTestHub(environment: [String: String] = [:], _ body: (TestHub) async throws -> [String]) async throws {
-    let hub = try await TestHub.start(environment: environment)
+func withTestHub(
+    environment: [String: String] = [:], privateRedis: Int? = nil, _ body: (TestHub) async throws -> [String]
+) async throws {
+    let hub = try await TestHub.start(environment: environment, privateRedis: privateRedis)
     let secrets: [String]
     do {
         secrets = try await body(hub)
