@@ -97,8 +97,9 @@ class Bench:
         if status != 201:
             sys.exit(f"creating the no-op workflow: {status} {body}")
 
-    def batch_size(self, files):
-        subprocess.run(["psql", self.db_url, "-qc", f"UPDATE sites SET file_batch_size = {files} WHERE name = 'bench'"], check=True)
+    def batch_size(self, files, dynamic=False):
+        subprocess.run(["psql", self.db_url, "-qc", f"UPDATE sites SET file_batch_size = {files}, "
+                        f"enable_auto_file_batch_sizing = {str(dynamic).lower()} WHERE name = 'bench'"], check=True)
 
     def job(self, workflow, paths, discovery="recursive"):
         started = time.monotonic()
@@ -142,11 +143,12 @@ def main():
         bench.start()
         print(f"# ngenea bench: {args.files} files, worker threads {args.threads}, {os.cpu_count()} cores")
         tree = make_tree(bench.mount, "noop", max(1, args.files // 1000), min(1000, args.files), 1)
-        for batch in (40, 1):
-            bench.batch_size(batch)
+        # Fixed batch sizes, then the site default (40, with dynamic batching growing it for large jobs).
+        for batch, dynamic, label in ((40, False, "40-file batches"), (1, False, " 1-file batches"), (40, True, "dynamic batching")):
+            bench.batch_size(batch, dynamic)
             elapsed, detail, progress = bench.job("bench_noop", [tree])
             files, tasks = detail.get("numfiles", 0), progress["tasks_total"]
-            print(f"(a) no-op, {batch:>2}-file batches: {detail['state']} {files} files, {tasks} tasks in {elapsed:.2f} s"
+            print(f"(a) no-op, {label}: {detail['state']} {files} files, {tasks} tasks in {elapsed:.2f} s"
                   f" = {files / elapsed:,.0f} files/s, {tasks / elapsed:,.0f} tasks/s")
         bench.batch_size(40)
         per_dir = 500

@@ -199,6 +199,34 @@ import Testing
         }
     }
 
+    /// Dynamic file batching (on by default): a job of 12,000 files runs 80-file batches on a site set to
+    /// 40; with enable_auto_file_batch_sizing off it runs 40-file batches.
+    @Test func dynamicBatchingGrowsBatchesOfLargeJobs() async throws {
+        try await EngineHarness.with(redisIndex: 16, sites: ["london"], hubEnvironment: Self.fast) { harness in
+            let admin = harness.admin
+            let site = try harness.site("london")
+            let siteID = try await Self.siteID("london", admin)
+            let created = try await admin.post("/api/workflows/", [
+                "name": "noop_all", "label": "No-op", "discovery": NSNull(), "fields": [] as [Any],
+                "filter_rules": [["type": "all", "state": "all", "action": [["name": "dynamo.tasks.noop"]]]],
+            ])
+            #expect(created.status == 201, "\(created.text)")
+            // The no-op step touches nothing, so the paths need not exist.
+            let paths = (0..<12_000).map { "\(site.mount)/many/f\($0)" }
+            func tasks() async throws -> Int {
+                let job = try await admin.submit(["workflow": "noop_all", "site": "london", "paths": paths, "discovery": NSNull()])
+                let done = try await admin.waitForJob(job, log: { harness.log })
+                #expect(done["state"] as? String == "SUCCESS")
+                return try await admin.get("/api/tasks/?job_id=\(job)&page_size=1").object["count"] as? Int ?? -1
+            }
+            let detail = try await admin.get("/api/sites/\(siteID)/").object
+            #expect(detail["enable_auto_file_batch_sizing"] as? Bool == true)
+            #expect(try await tasks() == 150)
+            #expect(try await admin.patch("/api/sites/\(siteID)/", ["enable_auto_file_batch_sizing": false]).status == 200)
+            #expect(try await tasks() == 300)
+        }
+    }
+
     /// Housekeeping removes jobs older than jobs_ttl and keeps younger ones.
     @Test func oldJobsExpire() async throws {
         try await EngineHarness.with(redisIndex: 16, sites: ["london"], hubEnvironment: Self.fast) { harness in

@@ -12,13 +12,21 @@ struct BatchPlanner: Sendable {
     struct BatchLimits: Sendable, Hashable {
         var files: Int
         var bytes: Int64
+        /// `enable_auto_file_batch_sizing`: `files` grows with the job (DynamicBatching).
+        var dynamic = false
 
-        /// The manual's defaults: 40 files or 1 GB, whichever comes first (L11337-11345).
-        static let standard = BatchLimits(files: 40, bytes: 1 << 30)
+        /// The manual's defaults: 40 files or 1 GB, whichever comes first (L11337-11345), dynamic (L11328).
+        static let standard = BatchLimits(files: 40, bytes: 1 << 30, dynamic: true)
+
+        /// The file count for a job that has `jobFiles` files so far.
+        func files(forJobFiles jobFiles: Int) -> Int {
+            dynamic ? DynamicBatching.fileBatchSize(base: files, jobFiles: jobFiles) : files
+        }
     }
 
-    /// The first-step tasks for `items`, and how many items matched at least one rule.
-    func firstSteps(for items: [PathItem], parentID: Int64?) throws -> (tasks: [NewTask], matched: Int) {
+    /// The first-step tasks for `items`, and how many items matched at least one rule. `jobFiles` is how
+    /// many files the job has counted before these (dynamic batching).
+    func firstSteps(for items: [PathItem], parentID: Int64?, jobFiles: Int = 0) throws -> (tasks: [NewTask], matched: Int) {
         let matcher = RuleMatcher(rules: run.resolved.rules)
         var perRule = [[PathItem]](repeating: [], count: run.resolved.rules.count)
         var matched = 0
@@ -28,8 +36,9 @@ struct BatchPlanner: Sendable {
             for index in rules { perRule[index].append(item) }
         }
         var tasks: [NewTask] = []
+        let files = limits.files(forJobFiles: jobFiles + matched)
         for (index, ruleItems) in perRule.enumerated() where !ruleItems.isEmpty {
-            for batch in Batcher.batches(ruleItems, maxFiles: limits.files, maxBytes: limits.bytes) {
+            for batch in Batcher.batches(ruleItems, maxFiles: files, maxBytes: limits.bytes) {
                 tasks.append(try step(rule: index, step: 0, input: batch, parentID: parentID))
             }
         }

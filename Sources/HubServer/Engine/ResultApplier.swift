@@ -50,6 +50,8 @@ struct ResultApplier {
     private(set) var toDispatch: [Int64] = []
     private var limitsBySite: [String: BatchPlanner.BatchLimits] = [:]
     private var subdags: SubDAGPlanner
+    /// Files each job had counted when this transaction read it (dynamic batching).
+    private var jobFiles: [Int64: Int] = [:]
 
     init(conn: PostgresConnection, runs: RunCache) {
         self.conn = conn
@@ -174,8 +176,12 @@ struct ResultApplier {
         // Already locked by `apply` (in id order).
         let jobIDs = Array(Set(applied.map(\.job))).sorted()
         var jobStates: [Int64: JobState] = [:]
-        for row in try conn.query("SELECT id, state FROM jobs WHERE id = ANY($1::int8[]) ORDER BY id FOR UPDATE", [.array(jobIDs)]) {
-            jobStates[try row.decode(Int64.self, "id")] = JobState(rawValue: try row.decode(String.self, "state")) ?? .unknown
+        for row in try conn.query(
+            "SELECT id, state, numfiles FROM jobs WHERE id = ANY($1::int8[]) ORDER BY id FOR UPDATE", [.array(jobIDs)])
+        {
+            let id = try row.decode(Int64.self, "id")
+            jobStates[id] = JobState(rawValue: try row.decode(String.self, "state")) ?? .unknown
+            jobFiles[id] = try row.decode(Int.self, "numfiles")
         }
         var deltas: [Int64: JobSettlement.Delta] = [:]
         var created: [NewTask] = []
@@ -220,7 +226,7 @@ struct ResultApplier {
                     jobID: item.job, runID: run.id, name: item.name, kind: .discovery, parentID: item.id, queue: queue,
                     kwargs: kwargs, input: [PathItem(path: directory, type: "directory")])
             }
-            let planned = try planner.firstSteps(for: result.paths, parentID: item.id)
+            let planned = try planner.firstSteps(for: result.paths, parentID: item.id, jobFiles: (jobFiles[item.job] ?? 0) + numfiles)
             // A rule's first step may run on another site (site_sync deletes on the destination).
             tasks += try planned.tasks.map { task in
                 guard task.queue.site != item.site else { return task }

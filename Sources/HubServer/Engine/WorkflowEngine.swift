@@ -172,12 +172,17 @@ struct WorkflowEngine: Sendable {
     }
 
     static func batchLimits(site: String, on conn: PostgresConnection) throws -> BatchPlanner.BatchLimits {
-        guard let row = try conn.query("SELECT file_batch_size, file_batch_gb FROM sites WHERE name = $1", [.string(site)]).first
+        guard
+            let row = try conn.query(
+                "SELECT file_batch_size, file_batch_gb, enable_auto_file_batch_sizing FROM sites WHERE name = $1",
+                [.string(site)]
+            ).first
         else { return .standard }
         // Bounded so that a huge (or infinite) setting cannot overflow the byte count.
         let gigabytes = min(try row.decode(Double.self, "file_batch_gb"), 1_000_000_000)
         return BatchPlanner.BatchLimits(
-            files: try row.decode(Int.self, "file_batch_size"), bytes: Int64(gigabytes * Double(1 << 30)))
+            files: try row.decode(Int.self, "file_batch_size"), bytes: Int64(gigabytes * Double(1 << 30)),
+            dynamic: try row.decode(Bool.self, "enable_auto_file_batch_sizing"))
     }
 
     /// Every path must lie in one of the site's filesystems, once the site has reported them (before its
