@@ -9,7 +9,7 @@ import Testing
     static let queues: [String: Set<String>] = ["north": ["default", "fast"], "south": ["default"]]
 
     func rejection(_ nodes: [SubDAG.Node], paths: [PathItem] = [PathItem(path: "/mmfs1/a")]) -> String? {
-        SubDAGPlanner.rejection(of: [SubDAG(paths: paths, nodes: nodes)], queues: Self.queues)
+        SubDAGPlanner.rejection(of: [SubDAG(paths: paths, nodes: nodes)], queues: Self.queues, site: "north")
     }
 
     @Test func runnableGraphsPass() {
@@ -29,11 +29,15 @@ import Testing
     @Test func sitesQueuesSizesAndNULsAreChecked() {
         #expect(rejection([.init(id: "a", task: "dynamo.tasks.noop", site: "atlantis")]) == "subdags[0].nodes[0].site: unknown site 'atlantis'")
         #expect(rejection([.init(id: "a", task: "dynamo.tasks.noop", queue: "a.b")])?.hasPrefix("subdags[0].nodes[0].queue: ") == true)
+        #expect(rejection([.init(id: "a", task: "dynamo.tasks.noop", queue: "fast")]) == nil, "north has fast")
+        #expect(
+            rejection([.init(id: "a", task: "dynamo.tasks.noop", site: "south", queue: "fast")])
+                == "subdags[0].nodes[0].queue: no queue 'fast' on site 'south'")
         #expect(rejection([.init(id: "a", task: "dynamo.tasks.noop", kwargs: ["x": ["ok", "bad\u{0}"]])]) == "subdags[0].nodes[0]: contains a NUL character")
         #expect(rejection([.init(id: "a", task: "dynamo.tasks.noop")], paths: [PathItem(path: "/a\u{0}b")]) == "subdags[0].paths[0]: contains a NUL character")
         #expect(rejection([.init(id: "a", task: "dynamo.tasks.noop", parents: ["a"])]) == "subdags[0].nodes: the parents form a cycle")
         let many = (0..<SubDAG.maxNodes).map { SubDAG.Node(id: "n\($0)", task: "dynamo.tasks.noop") }
         let graphs = Array(repeating: SubDAG(paths: [], nodes: many), count: 11)
-        #expect(SubDAGPlanner.rejection(of: graphs, queues: Self.queues) == "subdags: 1100 nodes in all (at most 1000)")
+        #expect(SubDAGPlanner.rejection(of: graphs, queues: Self.queues, site: "north") == "subdags: 1100 nodes in all (at most 1000)")
     }
 }

@@ -303,9 +303,14 @@ struct ResultApplier {
     private mutating func refusingBadSubDAGs(_ results: [TaskResult]) throws -> [TaskResult] {
         guard results.contains(where: { $0.error == nil && !($0.subdags ?? []).isEmpty }) else { return results }
         let queues = try subdags.queuesBySite()
+        var sites: [String: String] = [:]
+        let submitters = results.filter { !($0.subdags ?? []).isEmpty }.map(\.taskID)
+        for row in try conn.query("SELECT task_id, site FROM tasks WHERE task_id = ANY($1::text[])", [.array(submitters)]) {
+            sites[try row.decode(String.self, "task_id")] = try row.decode(String.self, "site")
+        }
         return results.map { result in
             guard result.error == nil, let graphs = result.subdags, !graphs.isEmpty,
-                let reason = SubDAGPlanner.rejection(of: graphs, queues: queues)
+                let reason = SubDAGPlanner.rejection(of: graphs, queues: queues, site: sites[result.taskID] ?? "")
             else { return result }
             var refused = result
             refused.error = "sub-DAG refused: \(reason)"

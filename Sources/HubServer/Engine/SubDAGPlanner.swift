@@ -54,8 +54,9 @@ struct SubDAGPlanner {
     }
 
     /// Why the hub refuses the sub-DAGs a result carries (the field named), or nil. A refused graph fails
-    /// its submitting task instead of being half created. `queues` are the live queues of each site.
-    static func rejection(of graphs: [SubDAG], queues: [String: Set<String>]) -> String? {
+    /// its submitting task instead of being half created. `queues` are the live queues of each site;
+    /// `site` is the submitting task's, where nodes without a site of their own run.
+    static func rejection(of graphs: [SubDAG], queues: [String: Set<String>], site: String) -> String? {
         let total = graphs.reduce(0) { $0 + $1.nodes.count }
         guard total <= maxNodesPerResult else { return "subdags: \(total) nodes in all (at most \(maxNodesPerResult))" }
         for (index, graph) in graphs.enumerated() {
@@ -74,6 +75,11 @@ struct SubDAGPlanner {
                 if let queue = node.queue {
                     do { _ = try QueueName(site: "site", queue: queue, function: .worker) } catch {
                         return "\(nodeField).queue: \(error.reason)"
+                    }
+                    // A queue no worker serves would leave the node, and the job, pending for ever.
+                    let nodeSite = node.site ?? site
+                    guard queues[nodeSite]?.contains(queue) == true else {
+                        return "\(nodeField).queue: no queue '\(queue)' on site '\(nodeSite)'"
                     }
                 }
                 if node.id.contains("\u{0}") || node.task.contains("\u{0}") || containsNUL(.object(node.kwargs)) {
