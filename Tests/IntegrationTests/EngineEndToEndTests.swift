@@ -102,6 +102,37 @@ import Testing
         }
     }
 
+    /// Live progress: while one migrate task works through 100 slow files, its files (and so the job's
+    /// counts) appear as the tool reports them, not only when the task ends.
+    @Test func filesAppearWhileTheToolRuns() async throws {
+        try await EngineHarness.with(redisIndex: Self.redisIndex, sites: ["oslo"], workerEnvironment: ["NGSIM_SLOW": "*:40"]) { harness in
+            let site = try harness.site("oslo")
+            let sites = try await harness.admin.get("/api/sites/?page_size=0").object["results"] as? [[String: Any]] ?? []
+            let siteID = try #require(sites.first { $0["name"] as? String == "oslo" }?["id"] as? Int)
+            #expect(try await harness.admin.patch("/api/sites/\(siteID)/", ["file_batch_size": 100]).status == 200)
+            let paths = try site.writeFiles("slow", count: 100)
+            let job = try await harness.admin.submit([
+                "workflow": "migrate", "site": "oslo", "paths": paths, "discovery": NSNull(), "fields": [:] as [String: Any],
+            ])
+            var seenWhileRunning: [Int] = []
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
+                let tasks = try await harness.admin.get("/api/tasks/?job_id=\(job)&page_size=0").object["results"] as? [[String: Any]] ?? []
+                if let task = tasks.first, let id = task["id"] as? Int {
+                    let files = try await harness.admin.get("/api/tasks/\(id)/files/?page_size=1").object["count"] as? Int ?? 0
+                    let state = try await harness.admin.get("/api/tasks/\(id)/").object["state"] as? String
+                    if state == "STARTED" { seenWhileRunning.append(files) }
+                    if state == "SUCCESS" { break }
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let done = try await harness.admin.waitForJob(job, log: { harness.log })
+            #expect(done["state"] as? String == "SUCCESS", "\(done)")
+            #expect(done["numprocessedfiles"] as? Int == 100)
+            #expect(seenWhileRunning.contains { $0 > 0 && $0 < 100 }, "no file was reported before the task ended: \(seenWhileRunning)")
+        }
+    }
+
     /// Manual Examples 9 and 10: a state-based workflow run without discovery on paths with states.
     @Test func stateBasedWorkflowWithoutDiscovery() async throws {
         try await EngineHarness.with(redisIndex: Self.redisIndex, sites: ["dublin"]) { harness in

@@ -32,8 +32,14 @@ struct PluginOutput: Sendable, Equatable {
 /// line number and a quote of the line (truncated).
 struct PluginOutputParser {
     private(set) var output = PluginOutput()
+    /// Each file outcome as soon as its line is parsed (live progress).
+    var onReport: (@Sendable (PluginOutput.Report) -> Void)?
     private var lines = LineBuffer()
     private let decoder = JSONDecoder()
+
+    init(onReport: (@Sendable (PluginOutput.Report) -> Void)? = nil) {
+        self.onReport = onReport
+    }
 
     /// How much of a bad line an error quotes.
     static let quoteLimit = 200
@@ -58,7 +64,10 @@ struct PluginOutputParser {
         guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) else { return }
         do {
             switch try parse(line) {
-            case .add(let state, let detail): output.reports.append(.init(state: state, detail: detail))
+            case .add(let state, let detail):
+                let report = PluginOutput.Report(state: state, detail: detail)
+                onReport?(report)
+                output.reports.append(report)
             case .log(let text): output.logs.append(text)
             case .subdag(let graph): output.subdags.append(graph)
             }

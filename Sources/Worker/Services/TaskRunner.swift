@@ -42,10 +42,25 @@ struct TaskRunner: Sendable {
             try await Task.sleep(for: Self.startedGrace)
             try await publisher.publish(.started(notice))
         }
+        let reporter = ProgressReporter()
+        let progress = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(for: ProgressReporter.interval)
+                for (state, files) in reporter.take() {
+                    try await publisher.publish(.progress(FileOutcomeBatch(
+                        taskID: envelope.taskID, attempt: attempt, jobID: envelope.jobID, state: state, files: files)))
+                }
+            }
+        }
         do {
-            defer { startedNotice.cancel() }
+            defer {
+                startedNotice.cancel()
+                progress.cancel()
+            }
             if let task = tasks.task(named: envelope.task) {
-                let outcome = try await task.run(envelope, started: started)
+                let outcome = try await ProgressReporter.$current.withValue(reporter) {
+                    try await task.run(envelope, started: started)
+                }
                 result = TaskResult(
                     taskID: envelope.taskID, attempt: attempt, jobID: envelope.jobID, paths: outcome.passedOn,
                     status: outcome.status, logs: outcome.logs.isEmpty ? nil : outcome.logs, node: node,
@@ -61,8 +76,9 @@ struct TaskRunner: Sendable {
         } catch {
             result = Self.failed(envelope, attempt: attempt, started: started, node: node, reason: "\(error)")
         }
-        // A `started` already on its way goes first: the hub must not see it after the result.
+        // A `started` or `progress` already on its way goes first: the hub must not see them after the result.
         _ = await startedNotice.result
+        _ = await progress.result
         do {
             try await publisher.publish(.result(result))
         } catch {

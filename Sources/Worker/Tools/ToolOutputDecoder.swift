@@ -19,6 +19,8 @@ struct ToolOutput: Sendable, Equatable {
 /// can never be credited to the wrong file.
 struct ToolOutputDecoder: ProcessOutputSink {
     let expected: [String]
+    /// Each outcome as soon as its line is decoded (live progress), with its path.
+    var onOutcome: (@Sendable (String, ToolFileOutcome) -> Void)?
     private(set) var output = ToolOutput()
     private var lines = LineBuffer()
     private var lineNumber = 0
@@ -26,8 +28,9 @@ struct ToolOutputDecoder: ProcessOutputSink {
     /// How much of a bad line an error quotes.
     static let quoteLimit = 200
 
-    init(expected: [String]) {
+    init(expected: [String], onOutcome: (@Sendable (String, ToolFileOutcome) -> Void)? = nil) {
         self.expected = expected
+        self.onOutcome = onOutcome
     }
 
     mutating func feed<Bytes: Collection<UInt8>>(_ bytes: Bytes) {
@@ -46,7 +49,9 @@ struct ToolOutputDecoder: ProcessOutputSink {
         lineNumber += 1
         guard output.error == nil, !line.isEmpty else { return }
         do {
-            output.outcomes.append(try decode(line, index: output.outcomes.count))
+            let outcome = try decode(line, index: output.outcomes.count)
+            onOutcome?(expected[output.outcomes.count], outcome)
+            output.outcomes.append(outcome)
         } catch {
             output.error = "stdout line \(lineNumber): \(error.message): \(Self.quote(line))"
         }
