@@ -42,21 +42,12 @@ struct TaskRunner: Sendable {
             try await Task.sleep(for: Self.startedGrace)
             try await publisher.publish(.started(notice))
         }
-        let reporter = ProgressReporter()
-        let progress = Task {
-            while !Task.isCancelled {
-                try await Task.sleep(for: ProgressReporter.interval)
-                for (state, files) in reporter.take() {
-                    try await publisher.publish(.progress(FileOutcomeBatch(
-                        taskID: envelope.taskID, attempt: attempt, jobID: envelope.jobID, state: state, files: files)))
-                }
-            }
+        let reporter = ProgressReporter { state, files in
+            try? await publisher.publish(.progress(FileOutcomeBatch(
+                taskID: envelope.taskID, attempt: attempt, jobID: envelope.jobID, state: state, files: files)))
         }
         do {
-            defer {
-                startedNotice.cancel()
-                progress.cancel()
-            }
+            defer { startedNotice.cancel() }
             if let task = tasks.task(named: envelope.task) {
                 let outcome = try await ProgressReporter.$current.withValue(reporter) {
                     try await task.run(envelope, started: started)
@@ -78,7 +69,7 @@ struct TaskRunner: Sendable {
         }
         // A `started` or `progress` already on its way goes first: the hub must not see them after the result.
         _ = await startedNotice.result
-        _ = await progress.result
+        await reporter.finish()
         do {
             try await publisher.publish(.result(result))
         } catch {
