@@ -107,8 +107,7 @@ import Testing
     @Test func filesAppearWhileTheToolRuns() async throws {
         try await EngineHarness.with(redisIndex: Self.redisIndex, sites: ["oslo"], workerEnvironment: ["NGSIM_SLOW": "*:40"]) { harness in
             let site = try harness.site("oslo")
-            let sites = try await harness.admin.get("/api/sites/?page_size=0").object["results"] as? [[String: Any]] ?? []
-            let siteID = try #require(sites.first { $0["name"] as? String == "oslo" }?["id"] as? Int)
+            let siteID = try await SitesHealthTests.siteID("oslo", harness.admin)
             #expect(try await harness.admin.patch("/api/sites/\(siteID)/", ["file_batch_size": 100]).status == 200)
             let paths = try site.writeFiles("slow", count: 100)
             let job = try await harness.admin.submit([

@@ -20,7 +20,6 @@ struct SubDAGPlanner {
 
     /// A stored graph and the outcomes of the nodes created so far.
     private struct Stored {
-        var id: Int64
         var graph: SubDAG
         var jobID: Int64
         var runID: Int64
@@ -128,7 +127,7 @@ struct SubDAGPlanner {
             ).first.map({ try $0.decode(Int64.self, "id") })
         else { throw EngineError.missingTask("sub-DAG of task \(submitter)") }
         stored[id] = Stored(
-            id: id, graph: graph, jobID: jobID, runID: runID, submitter: submitter, site: queue.site, queue: queue.queue,
+            graph: graph, jobID: jobID, runID: runID, submitter: submitter, site: queue.site, queue: queue.queue,
             outcomes: [:])
         var tasks: [NewTask] = []
         for root in graph.nodes where root.parents.isEmpty {
@@ -211,7 +210,7 @@ struct SubDAGPlanner {
                 site: try node.decode(String.self, "site"), passedOn: passedOn ?? [])
         }
         stored[id] = Stored(
-            id: id, graph: try WireCoding.decode(SubDAG.self, from: Array(try row.decode(String.self, "graph").utf8)),
+            graph: try WireCoding.decode(SubDAG.self, from: Array(try row.decode(String.self, "graph").utf8)),
             jobID: try row.decode(Int64.self, "job_id"), runID: try row.decode(Int64.self, "run_id"),
             submitter: try row.decode(Int64.self, "task_id"), site: try row.decode(String.self, "site"),
             queue: try row.decode(String.self, "queue"), outcomes: outcomes)

@@ -33,11 +33,11 @@ struct PluginOutput: Sendable, Equatable {
 struct PluginOutputParser {
     private(set) var output = PluginOutput()
     /// Each file outcome as soon as its line is parsed (live progress).
-    var onReport: (@Sendable (PluginOutput.Report) -> Void)?
+    var onReport: ProgressReporter.Sink?
     private var lines = LineBuffer()
     private let decoder = JSONDecoder()
 
-    init(onReport: (@Sendable (PluginOutput.Report) -> Void)? = nil) {
+    init(onReport: ProgressReporter.Sink? = nil) {
         self.onReport = onReport
     }
 
@@ -65,9 +65,8 @@ struct PluginOutputParser {
         do {
             switch try parse(line) {
             case .add(let state, let detail):
-                let report = PluginOutput.Report(state: state, detail: detail)
-                onReport?(report)
-                output.reports.append(report)
+                onReport?(state, detail)
+                output.reports.append(.init(state: state, detail: detail))
             case .log(let text): output.logs.append(text)
             case .subdag(let graph): output.subdags.append(graph)
             }

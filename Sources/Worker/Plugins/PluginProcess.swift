@@ -48,18 +48,10 @@ enum PluginProcess {
         let (exit, output) = try await ChildProcess.run(
             executable: executable, arguments: [], environment: environment, input: input, timeout: timeout,
             limits: limits,
-            sink: { PluginOutputParser(onReport: Self.progress(to: reporter)) })
+            sink: { PluginOutputParser(onReport: reporter?.sink) })
         return PluginRunResult(
             termination: exit.termination, timedOut: exit.timedOut, cancelled: exit.cancelled,
             outputTooLarge: exit.outputTooLarge, output: output, stderr: exit.stderr, stderrTruncated: exit.stderrTruncated)
-    }
-}
-
-extension PluginProcess {
-    /// Hands each reported file to the running task's progress reporter, if it has one.
-    static func progress(to reporter: ProgressReporter?) -> (@Sendable (PluginOutput.Report) -> Void)? {
-        guard let reporter else { return nil }
-        return { report in reporter.add(report.state, report.detail) }
     }
 }
 

@@ -17,6 +17,11 @@ final class ProgressReporter: Sendable {
     /// The least time between two sends.
     static let interval: Duration = .seconds(1)
 
+    /// Where output parsers hand each file as they read it.
+    typealias Sink = @Sendable (FileState, FileDetail) -> Void
+
+    var sink: Sink { { [self] state, detail in add(state, detail) } }
+
     private struct State {
         var pending: [FileState: [FileDetail]] = [:]
         var lastSent: ContinuousClock.Instant

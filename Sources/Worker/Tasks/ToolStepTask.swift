@@ -63,7 +63,7 @@ extension TaskStatus {
     /// Records one outcome per input item, in order, with the item's size when known.
     mutating func add(_ items: [PathItem], _ outcomes: [ToolFileOutcome]) {
         for (item, outcome) in zip(items, outcomes) {
-            add(outcome.state, FileDetail(path: item.path, message: outcome.message.isEmpty ? nil : [outcome.message], size: item.size))
+            add(outcome.state, outcome.detail(path: item.path, size: item.size))
         }
     }
 }

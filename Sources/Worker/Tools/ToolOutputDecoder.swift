@@ -4,6 +4,11 @@ import Shared
 struct ToolFileOutcome: Sendable, Equatable {
     var state: FileState
     var message: String
+
+    /// The status detail for `path` (an empty message is none).
+    func detail(path: String, size: Int64? = nil) -> FileDetail {
+        FileDetail(path: path, message: message.isEmpty ? nil : [message], size: size)
+    }
 }
 
 /// What a per-file tool reported on stdout: the outcomes of the first `outcomes.count` input paths.
@@ -19,8 +24,8 @@ struct ToolOutput: Sendable, Equatable {
 /// can never be credited to the wrong file.
 struct ToolOutputDecoder: ProcessOutputSink {
     let expected: [String]
-    /// Each outcome as soon as its line is decoded (live progress), with its path.
-    var onOutcome: (@Sendable (String, ToolFileOutcome) -> Void)?
+    /// Each outcome as soon as its line is decoded (live progress).
+    var onOutcome: ProgressReporter.Sink?
     private(set) var output = ToolOutput()
     private var lines = LineBuffer()
     private var lineNumber = 0
@@ -28,7 +33,7 @@ struct ToolOutputDecoder: ProcessOutputSink {
     /// How much of a bad line an error quotes.
     static let quoteLimit = 200
 
-    init(expected: [String], onOutcome: (@Sendable (String, ToolFileOutcome) -> Void)? = nil) {
+    init(expected: [String], onOutcome: ProgressReporter.Sink? = nil) {
         self.expected = expected
         self.onOutcome = onOutcome
     }
@@ -50,7 +55,7 @@ struct ToolOutputDecoder: ProcessOutputSink {
         guard output.error == nil, !line.isEmpty else { return }
         do {
             let outcome = try decode(line, index: output.outcomes.count)
-            onOutcome?(expected[output.outcomes.count], outcome)
+            onOutcome?(outcome.state, outcome.detail(path: expected[output.outcomes.count]))
             output.outcomes.append(outcome)
         } catch {
             output.error = "stdout line \(lineNumber): \(error.message): \(Self.quote(line))"

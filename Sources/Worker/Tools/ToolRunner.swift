@@ -50,19 +50,11 @@ struct ToolRunner: Sendable {
             (exit, output) = try await ChildProcess.run(
                 executable: executable, arguments: settings.arguments(for: tool, options: options) + ["--list0", list.path],
                 environment: settings.environment, input: [], timeout: settings.timeout, limits: limits,
-                sink: { ToolOutputDecoder(expected: paths, onOutcome: Self.progress(to: reporter)) })
+                sink: { ToolOutputDecoder(expected: paths, onOutcome: reporter?.sink) })
         } catch let error as PluginSpawnError {
             throw TaskFailure("\(tool) (\(executable)) could not start: \(error.message)")
         }
         return try Self.interpret(tool: tool, exit: exit, output: output, paths: paths, timeout: settings.timeout)
-    }
-
-    /// Hands each decoded file outcome to the running task's progress reporter, if it has one.
-    static func progress(to reporter: ProgressReporter?) -> (@Sendable (String, ToolFileOutcome) -> Void)? {
-        guard let reporter else { return nil }
-        return { path, outcome in
-            reporter.add(outcome.state, FileDetail(path: path, message: outcome.message.isEmpty ? nil : [outcome.message]))
-        }
     }
 
     /// Applies the exit-code rules to one run.
