@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Where the test servers and built executables are. `make test` exports these; the defaults match
 /// `scripts/services.sh`, so a plain `swift test` after `scripts/services.sh start` works too. Nothing is
@@ -28,25 +29,35 @@ enum TestEnvironment {
 
     static func executable(_ name: String) -> String { binDirectory + "/" + name }
 
-    /// A TCP port nobody listens on right now (the kernel picks it).
+    /// Ports handed out in this test process: tests run in parallel, and each must get its own.
+    private static let issuedPorts = Mutex<Set<Int>>([])
+
+    /// A TCP port on 127.0.0.1 that nothing is bound to and no other test of this process was given. It is
+    /// picked below the kernel's ephemeral range (32768 and up): a port the kernel hands out, closed and
+    /// returned, could be handed out again, or taken as the local end of some process's connection, before
+    /// the hub binds it. Both happened on a loaded CI machine (a hub failed to bind; another test's client
+    /// then reached the wrong hub).
     static func freePort() throws -> Int {
+        for _ in 0..<1000 {
+            let port = Int.random(in: 20_000..<32_000)
+            guard issuedPorts.withLock({ $0.insert(port).inserted }) else { continue }
+            if try canBind(port) { return port }
+        }
+        throw TestFailure("no free port between 20000 and 32000")
+    }
+
+    private static func canBind(_ port: Int) throws -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket() failed") }
         defer { close(fd) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
+        addr.sin_port = UInt16(port).bigEndian
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0 else { throw TestFailure("bind() failed") }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        guard named == 0 else { throw TestFailure("getsockname() failed") }
-        return Int(UInt16(bigEndian: addr.sin_port))
+        return bound == 0
     }
 
     /// A fresh temporary directory, removed by the caller.
