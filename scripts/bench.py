@@ -30,6 +30,30 @@ def make_tree(mount, directory, dirs, per_dir, size):
                 out.write(payload)
     return root
 
+def cpu_seconds(names):
+    """CPU time (user + system) used so far by processes whose command name is in `names`."""
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        name, fields = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+        if name in names:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+CPU_GROUPS = {"hub": {"ngeneahub"}, "worker": {"ngenea-worker"}, "postgres": {"postgres"}, "redis": {"redis-server"}}
+
+def cpu_snapshot():
+    return {group: cpu_seconds(names) for group, names in CPU_GROUPS.items()}
+
+def cpu_split(before, after):
+    return ", ".join(f"{group} {after[group] - before[group]:.1f}" for group in CPU_GROUPS)
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -102,6 +126,7 @@ class Bench:
                         f"enable_auto_file_batch_sizing = {str(dynamic).lower()} WHERE name = 'bench'"], check=True)
 
     def job(self, workflow, paths, discovery="recursive"):
+        cpu = cpu_snapshot()
         started = time.monotonic()
         status, body = request("POST", self.api + "/file/workflow/", {
             "workflow": workflow, "site": "bench", "paths": paths, "discovery": discovery, "fields": {}}, self.token)
@@ -115,6 +140,7 @@ class Bench:
             time.sleep(0.05)
         elapsed = time.monotonic() - started
         status, detail = request("GET", f"{self.api}/jobs/{job}/", token=self.token)
+        self.last_cpu = cpu_split(cpu, cpu_snapshot())
         return elapsed, detail, body
 
     def stop(self):
@@ -137,6 +163,8 @@ def main():
     parser.add_argument("--migrate-files", type=int, default=4_000)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--only", choices=("40", "1", "dynamic", "migrate"), help="run one of the measurements")
+    parser.add_argument("--profile", help="run this command with the hub and worker pids appended once both run")
     args = parser.parse_args()
     bench = Bench(args)
     try:
@@ -144,12 +172,19 @@ def main():
         print(f"# ngenea bench: {args.files} files, worker threads {args.threads}, {os.cpu_count()} cores")
         tree = make_tree(bench.mount, "noop", max(1, args.files // 1000), min(1000, args.files), 1)
         # Fixed batch sizes, then the site default (40, with dynamic batching growing it for large jobs).
+        if args.profile:
+            subprocess.Popen([*args.profile.split(), str(bench.hub.pid), str(bench.worker.pid)])
         for batch, dynamic, label in ((40, False, "40-file batches"), (1, False, " 1-file batches"), (40, True, "dynamic batching")):
+            if args.only and args.only != label.strip().split("-")[0].split()[0]:
+                continue
             bench.batch_size(batch, dynamic)
             elapsed, detail, progress = bench.job("bench_noop", [tree])
             files, tasks = detail.get("numfiles", 0), progress["tasks_total"]
             print(f"(a) no-op, {label}: {detail['state']} {files} files, {tasks} tasks in {elapsed:.2f} s"
                   f" = {files / elapsed:,.0f} files/s, {tasks / elapsed:,.0f} tasks/s")
+            print(f"    CPU seconds: {bench.last_cpu}")
+        if args.only and args.only != "migrate":
+            return
         bench.batch_size(40)
         per_dir = 500
         dirs = max(1, args.migrate_files // per_dir)

@@ -4,29 +4,31 @@ enum PostgresArrayLiteral {
     /// contain a delimiter, brace, quote, backslash or white space, or spell NULL in any case, so the
     /// string "NULL" stays a string.
     static func format(_ elements: [String?]) -> String {
-        var out = "{"
-        out.reserveCapacity(elements.count * 8 + 2)
+        // Built as bytes: appending scalar by scalar to a String was a sixth of the hub's CPU on busy jobs
+        // (every task's input and every file path goes through here).
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(elements.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
         var first = true
         for element in elements {
-            if !first { out += "," }
+            if !first { out.append(UInt8(ascii: ",")) }
             first = false
             guard let element else {
-                out += "NULL"
+                out.append(contentsOf: "NULL".utf8)
                 continue
             }
             if needsQuoting(element) {
-                out += "\""
-                for character in element.unicodeScalars {
-                    if character == "\"" || character == "\\" { out.unicodeScalars.append("\\") }
-                    out.unicodeScalars.append(character)
+                out.append(UInt8(ascii: "\""))
+                for byte in element.utf8 {
+                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+                    out.append(byte)
                 }
-                out += "\""
+                out.append(UInt8(ascii: "\""))
             } else {
-                out += element
+                out.append(contentsOf: element.utf8)
             }
         }
-        out += "}"
-        return out
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     private static func needsQuoting(_ element: String) -> Bool {

@@ -33,7 +33,6 @@ extension NewTask {
     /// Inserts tasks with one statement (arrays unnested server-side) and returns their API ids in order.
     static func insert(_ tasks: [NewTask], on conn: PostgresConnection) throws -> [Int64] {
         guard !tasks.isEmpty else { return [] }
-        let encoder = WireCoding.encoder()
         var taskIDs: [String] = [], jobs: [Int64] = [], runs: [Int64] = [], names: [String] = [], kinds: [String] = []
         var rules: [Int?] = [], steps: [Int?] = [], parents: [Int64?] = [], sites: [String] = [], queues: [String] = []
         var kwargs: [String] = [], inputs: [String] = [], totals: [Int] = [], states: [String] = []
@@ -49,8 +48,8 @@ extension NewTask {
             parents.append(task.parentID)
             sites.append(task.queue.site)
             queues.append(task.queue.description)
-            kwargs.append(String(decoding: try encoder.encode(task.kwargs), as: UTF8.self))
-            inputs.append(String(decoding: try encoder.encode(task.input), as: UTF8.self))
+            kwargs.append(String(decoding: try WireCoding.encode(JSONValue.object(task.kwargs)), as: UTF8.self))
+            inputs.append(String(decoding: try WireCoding.encode(task.input), as: UTF8.self))
             totals.append(task.input.count)
             states.append(task.state.rawValue)
             subdags.append(task.subdag?.id)

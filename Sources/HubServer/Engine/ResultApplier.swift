@@ -140,9 +140,9 @@ struct ResultApplier {
             """,
             [
                 .array(list.map(\.taskID)), .array(states.map(\.rawValue)), .array(list.map(\.attempt)),
-                .array(try list.map { String(decoding: try encoder.encode($0.status.summary), as: UTF8.self) }),
+                .array(try list.map { String(decoding: try WireCoding.encode(JSONValue.object($0.status.summary.mapValues { .int(Int64($0)) })), as: UTF8.self) }),
                 .array(list.map(\.error)), .array(list.map(\.node)),
-                .array(try list.map { try $0.logs.map { String(decoding: try encoder.encode($0), as: UTF8.self) } }),
+                .array(try list.map { try $0.logs.map { String(decoding: try WireCoding.encode(JSONValue.array($0.map(JSONValue.string))), as: UTF8.self) } }),
                 .array(list.map(\.status.started)),
                 .array(try list.map { try SystemTaskOutcome.output(of: $0).map { String(decoding: try encoder.encode($0), as: UTF8.self) } }),
             ])

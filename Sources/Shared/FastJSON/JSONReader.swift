@@ -1,0 +1,303 @@
+/// A strict, allocation-light JSON reader over bytes, for the wire messages that flow per task (results,
+/// envelopes, started and progress events).
+///
+/// Foundation's `JSONDecoder` spent about half of the hub's and a fifth of the worker's CPU on these
+/// messages. This reader walks the bytes once, with no intermediate tree. It is deliberately narrower than
+/// JSON: numbers with a fraction or exponent, invalid UTF-8, raw control characters and unpaired
+/// surrogates throw, and `WireCoding.decode` then decodes the same bytes with `JSONDecoder`, so every
+/// message decodes to exactly what `Codable` would give (or fails with its error).
+public struct JSONReader {
+    /// Why the fast path gave up (the Codable fallback then has the final word).
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    private let bytes: [UInt8]
+    private var at: Int
+
+    public init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        self.at = 0
+    }
+
+    // MARK: Structure
+
+    /// Consumes `{`.
+    public mutating func beginObject() throws(Failure) { try expect(UInt8(ascii: "{")) }
+
+    /// The next key of the object being read (its `:` consumed), or nil after its closing `}`.
+    /// `first` tracks whether a comma is due; start it at true for each object.
+    public mutating func nextKey(_ first: inout Bool) throws(Failure) -> String? {
+        skipSpace()
+        guard at < bytes.count else { throw Failure("unterminated object") }
+        if bytes[at] == UInt8(ascii: "}") {
+            at += 1
+            return nil
+        }
+        if !first { try expect(UInt8(ascii: ",")) }
+        first = false
+        let key = try readString()
+        try expect(UInt8(ascii: ":"))
+        return key
+    }
+
+    /// Consumes `[`.
+    public mutating func beginArray() throws(Failure) { try expect(UInt8(ascii: "[")) }
+
+    /// Whether another element follows (its comma consumed); false after the closing `]`.
+    public mutating func nextElement(_ first: inout Bool) throws(Failure) -> Bool {
+        skipSpace()
+        guard at < bytes.count else { throw Failure("unterminated array") }
+        if bytes[at] == UInt8(ascii: "]") {
+            at += 1
+            return false
+        }
+        if !first { try expect(UInt8(ascii: ",")) }
+        first = false
+        return true
+    }
+
+    /// Only whitespace may follow the value just read.
+    public mutating func end() throws(Failure) {
+        skipSpace()
+        guard at == bytes.count else { throw Failure("trailing bytes after the value") }
+    }
+
+    // MARK: Values
+
+    /// Consumes `null` if it comes next.
+    public mutating func readNull() -> Bool {
+        skipSpace()
+        guard at + 4 <= bytes.count, bytes[at] == UInt8(ascii: "n"), bytes[at + 1] == UInt8(ascii: "u"),
+            bytes[at + 2] == UInt8(ascii: "l"), bytes[at + 3] == UInt8(ascii: "l")
+        else { return false }
+        at += 4
+        return true
+    }
+
+    public mutating func readBool() throws(Failure) -> Bool {
+        skipSpace()
+        if matches("true") {
+            at += 4
+            return true
+        }
+        if matches("false") {
+            at += 5
+            return false
+        }
+        throw Failure("expected a boolean")
+    }
+
+    /// An integer written without fraction or exponent (anything else goes to the Codable fallback).
+    public mutating func readInt64() throws(Failure) -> Int64 {
+        skipSpace()
+        var negative = false
+        if at < bytes.count, bytes[at] == UInt8(ascii: "-") {
+            negative = true
+            at += 1
+        }
+        let start = at
+        var value: Int64 = 0
+        while at < bytes.count, bytes[at] &- UInt8(ascii: "0") < 10 {
+            let digit = Int64(bytes[at] &- UInt8(ascii: "0"))
+            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflow2) = negative ? times.subtractingReportingOverflow(digit) : times.addingReportingOverflow(digit)
+            guard !overflow1, !overflow2 else { throw Failure("integer out of range") }
+            value = next
+            at += 1
+        }
+        guard at > start, !(bytes[start] == UInt8(ascii: "0") && at - start > 1) else { throw Failure("expected an integer") }
+        if at < bytes.count, bytes[at] == UInt8(ascii: ".") || bytes[at] == UInt8(ascii: "e") || bytes[at] == UInt8(ascii: "E") {
+            throw Failure("not a plain integer")
+        }
+        return value
+    }
+
+    public mutating func readInt() throws(Failure) -> Int {
+        guard let value = Int(exactly: try readInt64()) else { throw Failure("integer out of range") }
+        return value
+    }
+
+    public mutating func readString() throws(Failure) -> String {
+        skipSpace()
+        guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else { throw Failure("expected a string") }
+        at += 1
+        let start = at
+        // Fast path: no escapes.
+        while at < bytes.count {
+            let byte = bytes[at]
+            if byte == UInt8(ascii: "\"") {
+                let text = try Self.utf8(bytes[start..<at])
+                at += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            guard byte >= 0x20 else { throw Failure("control character in a string") }
+            at += 1
+        }
+        var unescaped = Array(bytes[start..<at])
+        while at < bytes.count {
+            let byte = bytes[at]
+            at += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                return try Self.utf8(unescaped[...])
+            case UInt8(ascii: "\\"):
+                try readEscape(into: &unescaped)
+            case 0..<0x20:
+                throw Failure("control character in a string")
+            default:
+                unescaped.append(byte)
+            }
+        }
+        throw Failure("unterminated string")
+    }
+
+    /// Skips one value of any kind.
+    public mutating func skipValue() throws(Failure) {
+        skipSpace()
+        guard at < bytes.count else { throw Failure("expected a value") }
+        switch bytes[at] {
+        case UInt8(ascii: "{"):
+            try beginObject()
+            var first = true
+            while try nextKey(&first) != nil { try skipValue() }
+        case UInt8(ascii: "["):
+            try beginArray()
+            var first = true
+            while try nextElement(&first) { try skipValue() }
+        case UInt8(ascii: "\""):
+            // Only its end is needed: whoever reads it for real validates it.
+            at += 1
+            while at < bytes.count, bytes[at] != UInt8(ascii: "\"") {
+                at += bytes[at] == UInt8(ascii: "\\") ? 2 : 1
+            }
+            guard at < bytes.count else { throw Failure("unterminated string") }
+            at += 1
+        case UInt8(ascii: "t"), UInt8(ascii: "f"):
+            _ = try readBool()
+        case UInt8(ascii: "n"):
+            guard readNull() else { throw Failure("expected null") }
+        default:
+            _ = try readInt64()
+        }
+    }
+
+    /// The bytes of the next value, skipped (for parts decoded with `Codable`, which validates them).
+    public mutating func rawValue() throws(Failure) -> [UInt8] {
+        skipSpace()
+        let start = at
+        try skipValue()
+        return Array(bytes[start..<at])
+    }
+
+    /// Any value as a `JSONValue` (integers only; see the type's note).
+    public mutating func readJSONValue() throws(Failure) -> JSONValue {
+        skipSpace()
+        guard at < bytes.count else { throw Failure("expected a value") }
+        switch bytes[at] {
+        case UInt8(ascii: "{"):
+            try beginObject()
+            var object: [String: JSONValue] = [:]
+            var first = true
+            while let key = try nextKey(&first) { object[key] = try readJSONValue() }
+            return .object(object)
+        case UInt8(ascii: "["):
+            try beginArray()
+            var array: [JSONValue] = []
+            var first = true
+            while try nextElement(&first) { array.append(try readJSONValue()) }
+            return .array(array)
+        case UInt8(ascii: "\""):
+            return .string(try readString())
+        case UInt8(ascii: "t"), UInt8(ascii: "f"):
+            return .bool(try readBool())
+        case UInt8(ascii: "n"):
+            guard readNull() else { throw Failure("expected null") }
+            return .null
+        default:
+            return .int(try readInt64())
+        }
+    }
+
+    // MARK: Helpers
+
+    private mutating func skipSpace() {
+        while at < bytes.count {
+            switch bytes[at] {
+            case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): at += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func expect(_ byte: UInt8) throws(Failure) {
+        skipSpace()
+        guard at < bytes.count, bytes[at] == byte else {
+            throw Failure("expected '\(Character(Unicode.Scalar(byte)))'")
+        }
+        at += 1
+    }
+
+    private func matches(_ word: StaticString) -> Bool {
+        let count = word.utf8CodeUnitCount
+        guard at + count <= bytes.count else { return false }
+        return word.withUTF8Buffer { word in
+            for index in 0..<count where bytes[at + index] != word[index] { return false }
+            return true
+        }
+    }
+
+    private mutating func readEscape(into out: inout [UInt8]) throws(Failure) {
+        guard at < bytes.count else { throw Failure("unterminated escape") }
+        let code = bytes[at]
+        at += 1
+        switch code {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(code)
+        case UInt8(ascii: "b"): out.append(0x08)
+        case UInt8(ascii: "f"): out.append(0x0C)
+        case UInt8(ascii: "n"): out.append(0x0A)
+        case UInt8(ascii: "r"): out.append(0x0D)
+        case UInt8(ascii: "t"): out.append(0x09)
+        case UInt8(ascii: "u"):
+            var scalar = UInt32(try readHex4())
+            if (0xD800..<0xDC00).contains(scalar) {
+                guard at + 2 <= bytes.count, bytes[at] == UInt8(ascii: "\\"), bytes[at + 1] == UInt8(ascii: "u") else {
+                    throw Failure("unpaired surrogate")
+                }
+                at += 2
+                let low = UInt32(try readHex4())
+                guard (0xDC00..<0xE000).contains(low) else { throw Failure("unpaired surrogate") }
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            }
+            guard let unicode = Unicode.Scalar(scalar) else { throw Failure("invalid \\u escape") }
+            out.append(contentsOf: String(Character(unicode)).utf8)
+        default:
+            throw Failure("invalid escape")
+        }
+    }
+
+    private mutating func readHex4() throws(Failure) -> UInt16 {
+        guard at + 4 <= bytes.count else { throw Failure("short \\u escape") }
+        var value: UInt16 = 0
+        for _ in 0..<4 {
+            let byte = bytes[at]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw Failure("invalid \\u escape")
+            }
+            value = value << 4 | UInt16(digit)
+            at += 1
+        }
+        return value
+    }
+
+    private static func utf8(_ slice: ArraySlice<UInt8>) throws(Failure) -> String {
+        guard let text = String(validating: slice, as: UTF8.self) else { throw Failure("invalid UTF-8") }
+        return text
+    }
+}

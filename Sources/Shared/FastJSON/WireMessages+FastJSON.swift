@@ -1,0 +1,393 @@
+import Foundation
+
+// The hand-written JSON forms of the per-task messages. Each writes its keys in byte order, as
+// `WireCoding.encoder()` does, and reads what its `Codable` conformance reads: the same required keys,
+// the same optional ones (absent or null), unknown keys skipped. The rare, heavy parts (inventory, sub-DAGs,
+// heartbeats) go through `Codable`.
+
+extension FileDetail: FastJSONCodable {
+    public init(json reader: inout JSONReader) throws {
+        var path: String?
+        var message: [String]?
+        var size: Int64?
+        try reader.beginObject()
+        var first = true
+        while let key = try reader.nextKey(&first) {
+            switch key {
+            case "path": path = try reader.readString()
+            case "message": message = try reader.readMessages()
+            case "size": size = reader.readNull() ? nil : try reader.readInt64()
+            default: try reader.skipValue()
+            }
+        }
+        guard let path else { throw JSONReader.missing("path") }
+        self.init(path: path, message: message, size: size)
+    }
+
+    public func write(json writer: inout JSONWriter) throws {
+        writer.beginObject()
+        if let message {
+            writer.key("message")
+            writer.strings(message)
+        }
+        writer.key("path")
+        writer.string(path)
+        if let size {
+            writer.key("size")
+            writer.int(size)
+        }
+        writer.endObject()
+    }
+}
+
+extension PathItem: FastJSONCodable {
+    public init(json reader: inout JSONReader) throws {
+        var path: String?
+        var item = PathItem(path: "")
+        try reader.beginObject()
+        var first = true
+        while let key = try reader.nextKey(&first) {
+            switch key {
+            case "path": path = try reader.readString()
+            case "size": item.size = reader.readNull() ? nil : try reader.readInt64()
+            case "state": item.state = reader.readNull() ? nil : try reader.readString()
+            case "source": item.source = reader.readNull() ? nil : try reader.readString()
+            case "message": item.message = try reader.readMessages()
+            case "additional_metadata": item.additionalMetadata = reader.readNull() ? nil : try reader.readJSONValue()
+            case "type": item.type = reader.readNull() ? nil : try reader.readString()
+            default: try reader.skipValue()
+            }
+        }
+        guard let path else { throw JSONReader.missing("path") }
+        item.path = path
+        self = item
+    }
+
+    public func write(json writer: inout JSONWriter) throws {
+        writer.beginObject()
+        if let additionalMetadata {
+            writer.key("additional_metadata")
+            try additionalMetadata.write(json: &writer)
+        }
+        if let message {
+            writer.key("message")
+            writer.strings(message)
+        }
+        writer.key("path")
+        writer.string(path)
+        if let size {
+            writer.key("size")
+            writer.int(size)
+        }
+        if let source {
+            writer.key("source")
+            writer.string(source)
+        }
+        if let state {
+            writer.key("state")
+            writer.string(state)
+        }
+        if let type {
+            writer.key("type")
+            writer.string(type)
+        }
+        writer.endObject()
+    }
+}
+
+extension TaskStatus: FastJSONCodable {
+    public init(json reader: inout JSONReader) throws {
+        var task: String?, inputPaths: [PathItem]?, inputTotal: Int?, started: Date?
+        var summary: [String: Int]?, details: [String: [FileDetail]]?
+        try reader.beginObject()
+        var first = true
+        while let key = try reader.nextKey(&first) {
+            switch key {
+            case "task": task = try reader.readString()
+            case "input_paths": inputPaths = try [PathItem](json: &reader)
+            case "input_total": inputTotal = try reader.readInt()
+            case "started": started = try reader.readDate()
+            case "summary":
+                var counts: [String: Int] = [:]
+                try reader.beginObject()
+                var firstCount = true
+                while let state = try reader.nextKey(&firstCount) { counts[state] = try reader.readInt() }
+                summary = counts
+            case "details":
+                var files: [String: [FileDetail]] = [:]
+                try reader.beginObject()
+                var firstState = true
+                while let state = try reader.nextKey(&firstState) { files[state] = try [FileDetail](json: &reader) }
+                details = files
+            default: try reader.skipValue()
+            }
+        }
+        guard let task else { throw JSONReader.missing("task") }
+        guard let inputPaths else { throw JSONReader.missing("input_paths") }
+        guard let inputTotal else { throw JSONReader.missing("input_total") }
+        guard let summary else { throw JSONReader.missing("summary") }
+        guard let details else { throw JSONReader.missing("details") }
+        guard let started else { throw JSONReader.missing("started") }
+        self.init(task: task, inputPaths: inputPaths, inputTotal: inputTotal, summary: summary, details: details, started: started)
+    }
+
+    public func write(json writer: inout JSONWriter) throws {
+        writer.beginObject()
+        writer.key("details")
+        try writer.object(details) { writer, files in try files.write(json: &writer) }
+        writer.key("input_paths")
+        try inputPaths.write(json: &writer)
+        writer.key("input_total")
+        writer.int(inputTotal)
+        writer.key("started")
+        writer.date(started)
+        writer.key("summary")
+        try writer.object(summary) { writer, count in writer.int(count) }
+        writer.key("task")
+        writer.string(task)
+        writer.endObject()
+    }
+}
+
+extension TaskResult: FastJSONCodable {
+    public init(json reader: inout JSONReader) throws {
+        var version: Int?, taskID: String?, attempt: Int?, jobID: Int?, paths: [PathItem]?, status: TaskStatus?
+        var willSpawnChildren: Bool?, logs: [String]?, error: String?, node: String?, discover: [String]?
+        var inventory: SiteInventory?, output: JSONValue?, subdags: [SubDAG]?
+        try reader.beginObject()
+        var first = true
+        while let key = try reader.nextKey(&first) {
+            switch key {
+            case "v": version = try reader.readInt()
+            case "task_id": taskID = try reader.readString()
+            case "attempt": attempt = try reader.readInt()
+            case "jobid": jobID = try reader.readInt()
+            case "paths": paths = try [PathItem](json: &reader)
+            case "status": status = try TaskStatus(json: &reader)
+            case "will_spawn_children": willSpawnChildren = reader.readNull() ? nil : try reader.readBool()
+            case "logs": logs = reader.readNull() ? nil : try reader.readStrings()
+            case "error": error = reader.readNull() ? nil : try reader.readString()
+            case "node": node = reader.readNull() ? nil : try reader.readString()
+            case "discover": discover = reader.readNull() ? nil : try reader.readStrings()
+            case "inventory": inventory = reader.readNull() ? nil : try reader.decoded(SiteInventory.self)
+            case "output": output = reader.readNull() ? nil : try reader.readJSONValue()
+            case "subdags": subdags = reader.readNull() ? nil : try reader.decoded([SubDAG].self)
+            default: try reader.skipValue()
+            }
+        }
+        guard let version else { throw JSONReader.missing("v") }
+        guard let taskID else { throw JSONReader.missing("task_id") }
+        guard let attempt else { throw JSONReader.missing("attempt") }
+        guard let jobID else { throw JSONReader.missing("jobid") }
+        guard let paths else { throw JSONReader.missing("paths") }
+        guard let status else { throw JSONReader.missing("status") }
+        self.init(
+            taskID: taskID, attempt: attempt, jobID: jobID, paths: paths, status: status,
+            willSpawnChildren: willSpawnChildren, logs: logs, error: error, node: node, discover: discover,
+            inventory: inventory, output: output, subdags: subdags, version: version)
+    }
+
+    public func write(json writer: inout JSONWriter) throws {
+        writer.beginObject()
+        writer.key("attempt")
+        writer.int(attempt)
+        if let discover {
+            writer.key("discover")
+            writer.strings(discover)
+        }
+        if let error {
+            writer.key("error")
+            writer.string(error)
+        }
+        if let inventory {
+            writer.key("inventory")
+            try writer.encoded(inventory)
+        }
+        writer.key("jobid")
+        writer.int(jobID)
+        if let logs {
+            writer.key("logs")
+            writer.strings(logs)
+        }
+        if let node {
+            writer.key("node")
+            writer.string(node)
+        }
+        if let output {
+            writer.key("output")
+            try output.write(json: &writer)
+        }
+        writer.key("paths")
+        try paths.write(json: &writer)
+        writer.key("status")
+        try status.write(json: &writer)
+        if let subdags {
+            writer.key("subdags")
+            try writer.encoded(subdags)
+        }
+        writer.key("task_id")
+        writer.string(taskID)
+        writer.key("v")
+        writer.int(version)
+        if let willSpawnChildren {
+            writer.key("will_spawn_children")
+            writer.bool(willSpawnChildren)
+        }
+        writer.endObject()
+    }
+}
+
+extension TaskStarted: FastJSONCodable {
+    public init(json reader: inout JSONReader) throws {
+        var version: Int?, taskID: String?, attempt: Int?, jobID: Int?, node: String?, started: Date?
+        try reader.beginObject()
+        var first = true
+        while let key = try reader.nextKey(&first) {
+            switch key {
+            case "v": version = try reader.readInt()
+            case "task_id": taskID = try reader.readString()
+            case "attempt": attempt = try reader.readInt()
+            case "jobid": jobID = try reader.readInt()
+            case "node": node = try reader.readString()
+            case "started": started = try reader.readDate()
+            default: try reader.skipValue()
+            }
+        }
+        guard let version, let taskID, let attempt, let jobID, let node, let started else {
+            throw JSONReader.Failure("a started event lacks a field")
+        }
+        self.init(taskID: taskID, attempt: attempt, jobID: jobID, node: node, started: started, version: version)
+    }
+
+    public func write(json writer: inout JSONWriter) throws {
+        writer.beginObject()
+        writer.key("attempt")
+        writer.int(attempt)
+        writer.key("jobid")
+        writer.int(jobID)
+        writer.key("node")
+        writer.string(node)
+        writer.key("started")
+        writer.date(started)
+        writer.key("task_id")
+        writer.string(taskID)
+        writer.key("v")
+        writer.int(version)
+        writer.endObject()
+    }
+}
+
+extension FileOutcomeBatch: FastJSONCodable {
+    public init(json reader: inout JSONReader) throws {
+        var version: Int?, taskID: String?, attempt: Int?, jobID: Int?, state: FileState?, files: [FileDetail]?
+        try reader.beginObject()
+        var first = true
+        while let key = try reader.nextKey(&first) {
+            switch key {
+            case "v": version = try reader.readInt()
+            case "task_id": taskID = try reader.readString()
+            case "attempt": attempt = try reader.readInt()
+            case "jobid": jobID = try reader.readInt()
+            case "state": state = FileState(rawValue: try reader.readString())
+            case "files": files = try [FileDetail](json: &reader)
+            default: try reader.skipValue()
+            }
+        }
+        guard let version, let taskID, let attempt, let jobID, let state, let files else {
+            throw JSONReader.Failure("a progress batch lacks a field or has an unknown state")
+        }
+        self.init(taskID: taskID, attempt: attempt, jobID: jobID, state: state, files: files, version: version)
+    }
+
+    public func write(json writer: inout JSONWriter) throws {
+        writer.beginObject()
+        writer.key("attempt")
+        writer.int(attempt)
+        writer.key("files")
+        try files.write(json: &writer)
+        writer.key("jobid")
+        writer.int(jobID)
+        writer.key("state")
+        writer.string(state.rawValue)
+        writer.key("task_id")
+        writer.string(taskID)
+        writer.key("v")
+        writer.int(version)
+        writer.endObject()
+    }
+}
+
+extension HubMessage: FastJSONCodable {
+    public init(json reader: inout JSONReader) throws {
+        var kind: Kind?
+        // Keys come sorted, so `body` precedes `type`: remember where it starts and read it once the type is known.
+        var body: JSONReader?
+        try reader.beginObject()
+        var first = true
+        while let key = try reader.nextKey(&first) {
+            switch key {
+            case "type": kind = Kind(rawValue: try reader.readString())
+            case "body":
+                body = reader
+                try reader.skipValue()
+            default: try reader.skipValue()
+            }
+        }
+        guard let kind, var body else { throw JSONReader.Failure("a message lacks its type or body") }
+        switch kind {
+        case .started: self = .started(try TaskStarted(json: &body))
+        case .progress: self = .progress(try FileOutcomeBatch(json: &body))
+        case .result: self = .result(try TaskResult(json: &body))
+        case .heartbeat: self = .heartbeat(try body.decoded(Heartbeat.self))
+        }
+    }
+
+    public func write(json writer: inout JSONWriter) throws {
+        writer.beginObject()
+        writer.key("body")
+        switch self {
+        case .started(let event): try event.write(json: &writer)
+        case .progress(let batch): try batch.write(json: &writer)
+        case .result(let result): try result.write(json: &writer)
+        case .heartbeat(let heartbeat): try writer.encoded(heartbeat)
+        }
+        writer.key("type")
+        writer.string(kind.rawValue)
+        writer.endObject()
+    }
+}
+
+extension TaskEnvelope: FastJSONDecodable {
+    public init(json reader: inout JSONReader) throws {
+        var version: Int?, taskID: String?, attempt: Int?, jobID: Int?, task: String?, queue: QueueName?
+        var kwargs: [String: JSONValue] = [:], paths: [PathItem] = [], streamResults = false, enqueuedAt: Date?
+        try reader.beginObject()
+        var first = true
+        while let key = try reader.nextKey(&first) {
+            switch key {
+            case "v": version = try reader.readInt()
+            case "task_id": taskID = try reader.readString()
+            case "attempt": attempt = try reader.readInt()
+            case "jobid": jobID = try reader.readInt()
+            case "task": task = try reader.readString()
+            case "queue": queue = try QueueName(parsing: try reader.readString())
+            case "kwargs":
+                if !reader.readNull() {
+                    guard case .object(let object) = try reader.readJSONValue() else { throw JSONReader.Failure("kwargs") }
+                    kwargs = object
+                }
+            case "paths": paths = reader.readNull() ? [] : try [PathItem](json: &reader)
+            case "stream_results": streamResults = reader.readNull() ? false : try reader.readBool()
+            case "enqueued_at": enqueuedAt = try reader.readDate()
+            default: try reader.skipValue()
+            }
+        }
+        // A newer version, or anything missing, is left to `Codable` and its error.
+        guard let version, version <= WireVersion.current, let taskID, let attempt, let jobID, let task, let queue,
+            let enqueuedAt
+        else { throw JSONReader.Failure("an envelope lacks a field") }
+        self.init(
+            taskID: taskID, attempt: attempt, jobID: jobID, task: task, queue: queue, kwargs: kwargs, paths: paths,
+            streamResults: streamResults, enqueuedAt: enqueuedAt, version: version)
+    }
+}
