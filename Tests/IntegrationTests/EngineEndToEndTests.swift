@@ -99,6 +99,19 @@ import Testing
             #expect(done["numabortedfiles"] as? Int == 1)
             #expect(done["numprocessedfiles"] as? Int == 2)
             #expect(done["discovery"] is NSNull)
+
+            // A job over an empty folder processes nothing: a no-op job, which `hide_noop` hides (found through
+            // its tasks' file rows).
+            let empty = site.mount + "/empty"
+            try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+            let again = try await harness.admin.submit([
+                "workflow": "migrate", "site": "paris", "paths": [empty], "fields": [:] as [String: Any],
+            ])
+            let noop = try await harness.admin.waitForJob(again, log: { harness.log })
+            #expect(noop["state"] as? String == "SUCCESS" && noop["numprocessedfiles"] as? Int == 0, "\(noop)")
+            let listed = (try await harness.admin.get("/api/jobs/?hide_noop=true&page_size=100").object["results"] as? [[String: Any]] ?? [])
+                .compactMap { $0["id"] as? Int }
+            #expect(listed.contains(aborting) && !listed.contains(again), "\(listed)")
         }
     }
 

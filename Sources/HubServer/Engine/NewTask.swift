@@ -31,7 +31,9 @@ struct NewTask: Sendable {
 
 extension NewTask {
     /// Inserts tasks with one statement (arrays unnested server-side) and returns their API ids in order.
-    static func insert(_ tasks: [NewTask], on conn: PostgresConnection) throws -> [Int64] {
+    /// `claimed`: the caller sends the open ones with `Dispatcher.dispatch(taskIDs:)` once this commits, so
+    /// they are inserted with its dispatch claim (no other dispatcher sends them meanwhile).
+    static func insert(_ tasks: [NewTask], claimed: Bool = false, on conn: PostgresConnection) throws -> [Int64] {
         guard !tasks.isEmpty else { return [] }
         var taskIDs: [String] = [], jobs: [Int64] = [], runs: [Int64] = [], names: [String] = [], kinds: [String] = []
         var rules: [Int?] = [], steps: [Int?] = [], parents: [Int64?] = [], sites: [String] = [], queues: [String] = []
@@ -58,10 +60,11 @@ extension NewTask {
         let rows = try conn.query(
             """
             INSERT INTO tasks (task_id, job_id, run_id, name, kind, rule_index, step_index, parent_id, site, queue,
-                               kwargs, input, input_total, state, finished, subdag_id, subdag_node)
+                               kwargs, input, input_total, state, finished, subdag_id, subdag_node, dispatch_claim)
             SELECT t.task_id, t.job_id, t.run_id, t.name, t.kind, t.rule_index, t.step_index, t.parent_id, t.site,
                    t.queue, t.kwargs::jsonb, t.input::jsonb, t.input_total, t.state,
-                   CASE WHEN t.state IN ('PENDING', 'STARTED') THEN NULL ELSE now() END, t.subdag_id, t.subdag_node
+                   CASE WHEN t.state IN ('PENDING', 'STARTED') THEN NULL ELSE now() END, t.subdag_id, t.subdag_node,
+                   CASE WHEN $17 AND t.state = 'PENDING' THEN now() + make_interval(secs => $18) END
             FROM unnest($1::text[], $2::int8[], $3::int8[], $4::text[], $5::text[], $6::int4[], $7::int4[],
                         $8::int8[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int4[], $14::text[],
                         $15::int8[], $16::text[])
@@ -73,7 +76,8 @@ extension NewTask {
             [
                 .array(taskIDs), .array(jobs), .array(runs), .array(names), .array(kinds), .array(rules), .array(steps),
                 .array(parents), .array(sites), .array(queues), .array(kwargs), .array(inputs), .array(totals),
-                .array(states), .array(subdags), .array(nodes),
+                .array(states), .array(subdags), .array(nodes), .bool(claimed),
+                .double(Double(Dispatcher.claimLifetime.components.seconds)),
             ])
         // RETURNING order is not guaranteed: map by the wire id.
         var ids: [String: Int64] = [:]

@@ -42,7 +42,7 @@ extension WorkflowEngine {
             ).decodeColumn(Int64.self, "id").first ?? 0
             let task = NewTask(
                 jobID: jobID, runID: runID, name: system.name, kind: .system, queue: queue, kwargs: system.kwargs, input: [])
-            let ids = try NewTask.insert([task], on: conn)
+            let ids = try NewTask.insert([task], claimed: true, on: conn)
             var delta = JobSettlement.Delta()
             delta.created = 1
             delta.opened = 1

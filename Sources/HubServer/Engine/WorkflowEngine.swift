@@ -118,7 +118,7 @@ struct WorkflowEngine: Sendable {
                 }
                 delta.numfiles = planned.matched
             }
-            let ids = try NewTask.insert(tasks, on: conn)
+            let ids = try NewTask.insert(tasks, claimed: true, on: conn)
             delta.created = tasks.count
             delta.opened = tasks.count
             try JobSettlement.apply(delta, job: jobID, on: conn)

@@ -55,7 +55,7 @@ struct JobFilter: Sendable {
         if query["hide_noop"].map({ ["true", "1", "yes"].contains($0.lowercased()) }) == true {
             // A no-op job: it succeeded without processing a single file.
             clauses.append(
-                "NOT (j.state = 'SUCCESS' AND NOT EXISTS (SELECT 1 FROM task_files f WHERE f.job_id = j.id AND f.step AND f.state = 'processed'))")
+                "NOT (j.state = 'SUCCESS' AND NOT EXISTS (SELECT 1 FROM tasks t JOIN task_files f ON f.task_id = t.id WHERE t.job_id = j.id AND f.step AND f.state = 'processed'))")
         }
     }
 

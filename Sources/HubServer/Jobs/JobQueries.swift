@@ -93,7 +93,7 @@ struct JobQueries: Sendable {
                     WHEN bool_and(state = 'skipped') THEN 'skipped'
                     ELSE 'processed' END AS state,
                string_agg(message, E'\\n' ORDER BY task_id) FILTER (WHERE message IS NOT NULL) AS message
-        FROM task_files WHERE job_id = $1 AND step GROUP BY path
+        FROM task_files WHERE task_id IN (SELECT id FROM tasks WHERE job_id = $1) AND step GROUP BY path
         """
 
     /// Files per final state, plus files of tasks cancelled before they ran.

@@ -47,7 +47,7 @@ struct JobStatsController: Sendable {
             let job = try stat.decode(Int64.self, "job_id")
             let path = try stat.decode(String.self, "path")
             let base = publicURL.base(for: request)
-            let condition = "f.step AND f.job_id = $1 AND f.path = $2"
+            let condition = "f.step AND f.task_id IN (SELECT id FROM tasks WHERE job_id = $1) AND f.path = $2"
             return try await Paginated.respond(
                 request, context, base: publicURL,
                 count: {
@@ -74,7 +74,7 @@ struct JobStatsController: Sendable {
         if let job = query["job"], !job.isEmpty {
             guard let id = Int64(job) else { throw APIError.invalid("job", "A valid integer is required.") }
             binds.append(.int64(id))
-            clauses.append("f.job_id = $\(binds.count)")
+            clauses.append("f.task_id IN (SELECT id FROM tasks WHERE job_id = $\(binds.count))")
         }
         if let path = query["path"], !path.isEmpty {
             binds.append(.string(path))

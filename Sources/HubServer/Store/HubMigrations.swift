@@ -265,5 +265,6 @@ enum HubMigrations {
         pki,
         queues,
         subDAGs,
+        fileRowsWithoutJobIndex,
     ]
 }

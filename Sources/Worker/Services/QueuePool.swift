@@ -31,13 +31,16 @@ struct QueuePool: Sendable {
         let control = queue.using(controlConnection)
         let keeper = LeaseKeeper(queue: control, consumer: consumer)
         let slots = Slots(capacity: pool.threads)
+        let publisher = self.publisher
+        let notices = StartedNotices(grace: TaskRunner.startedGrace) { notice in try? await publisher.publish(.started(notice)) }
         let runner = TaskRunner(
-            tasks: tasks, publisher: publisher, control: control,
+            tasks: tasks, publisher: publisher, notices: notices, control: control,
             acks: Coalescer { ids in _ = try await control.ack(ids) }, keeper: keeper, node: consumer, logger: logger)
         logger.info("consuming with \(pool.threads) threads")
 
         await withDiscardingTaskGroup { group in
             group.addTask { await keeper.run() }
+            group.addTask { await notices.run() }
             var backoff = RetryBackoff()
             while !Task.isShuttingDownGracefully && !Task.isCancelled && !stop.isRequested {
                 let free = await slots.waitForFree()

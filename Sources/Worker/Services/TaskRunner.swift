@@ -15,6 +15,8 @@ struct TaskRunner: Sendable {
 
     let tasks: TaskTable
     let publisher: ResultPublisher
+    /// Sends `started` for tasks still running after `startedGrace`.
+    let notices: StartedNotices
     let control: ReliableQueue
     /// Acks of concurrent tasks go out together (one XACK + XDEL for many).
     let acks: Coalescer<String>
@@ -36,18 +38,13 @@ struct TaskRunner: Sendable {
         let attempt = delivery.deliveryCount
         let started = Date()
         var result: TaskResult
-        let notice = TaskStarted(taskID: envelope.taskID, attempt: attempt, jobID: envelope.jobID, node: node, started: started)
+        notices.begin(TaskStarted(taskID: envelope.taskID, attempt: attempt, jobID: envelope.jobID, node: node, started: started))
         let publisher = self.publisher
-        let startedNotice = Task {
-            try await Task.sleep(for: Self.startedGrace)
-            try await publisher.publish(.started(notice))
-        }
         let reporter = ProgressReporter { state, files in
             try? await publisher.publish(.progress(FileOutcomeBatch(
                 taskID: envelope.taskID, attempt: attempt, jobID: envelope.jobID, state: state, files: files)))
         }
         do {
-            defer { startedNotice.cancel() }
             if let task = tasks.task(named: envelope.task) {
                 let outcome = try await ProgressReporter.$current.withValue(reporter) {
                     try await task.run(envelope, started: started)
@@ -62,13 +59,14 @@ struct TaskRunner: Sendable {
             }
         } catch is CancellationError {
             // Shutdown cut the task short: the entry stays pending and another worker takes it after the lease.
+            await notices.end(envelope.taskID)
             logger.info("task \(envelope.taskID) interrupted by shutdown; it will be delivered again")
             return
         } catch {
             result = Self.failed(envelope, attempt: attempt, started: started, node: node, reason: "\(error)")
         }
         // A `started` or `progress` already on its way goes first: the hub must not see them after the result.
-        _ = await startedNotice.result
+        await notices.end(envelope.taskID)
         await reporter.finish()
         do {
             try await publisher.publish(.result(result))
