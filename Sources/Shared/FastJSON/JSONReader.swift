@@ -125,15 +125,18 @@ public struct JSONReader {
         at += 1
         let start = at
         // Fast path: no escapes.
+        var ascii = true
         while at < bytes.count {
             let byte = bytes[at]
             if byte == UInt8(ascii: "\"") {
-                let text = try Self.utf8(bytes[start..<at])
+                // ASCII needs no validation (and `String(validating:)` costs a generic lookup per call).
+                let text = ascii ? String(decoding: bytes[start..<at], as: UTF8.self) : try Self.utf8(bytes[start..<at])
                 at += 1
                 return text
             }
             if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { throw Failure("control character in a string") }
+            if byte >= 0x80 { ascii = false }
             at += 1
         }
         var unescaped = Array(bytes[start..<at])
@@ -154,34 +157,49 @@ public struct JSONReader {
         throw Failure("unterminated string")
     }
 
-    /// Skips one value of any kind.
+    /// Skips one value of any kind, finding only where it ends: whoever reads it for real validates it, and
+    /// an ignored key's value is not worth validating (a message body, which comes before its type, is
+    /// skipped once and read afterwards).
     public mutating func skipValue() throws(Failure) {
         skipSpace()
-        guard at < bytes.count else { throw Failure("expected a value") }
-        switch bytes[at] {
-        case UInt8(ascii: "{"):
-            try beginObject()
-            var first = true
-            while try nextKey(&first) != nil { try skipValue() }
-        case UInt8(ascii: "["):
-            try beginArray()
-            var first = true
-            while try nextElement(&first) { try skipValue() }
-        case UInt8(ascii: "\""):
-            // Only its end is needed: whoever reads it for real validates it.
-            at += 1
-            while at < bytes.count, bytes[at] != UInt8(ascii: "\"") {
-                at += bytes[at] == UInt8(ascii: "\\") ? 2 : 1
+        var depth = 0
+        repeat {
+            guard at < bytes.count else { throw Failure("unterminated value") }
+            switch bytes[at] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                at += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard depth > 0 else { throw Failure("unbalanced brackets") }
+                depth -= 1
+                at += 1
+            case UInt8(ascii: "\""):
+                at += 1
+                while at < bytes.count, bytes[at] != UInt8(ascii: "\"") {
+                    at += bytes[at] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard at < bytes.count else { throw Failure("unterminated string") }
+                at += 1
+            case UInt8(ascii: ","), UInt8(ascii: ":"), UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"):
+                guard depth > 0 else { throw Failure("expected a value") }
+                at += 1
+            default:
+                // A scalar (number, true, false, null): up to the next delimiter.
+                let start = at
+                while at < bytes.count {
+                    switch bytes[at] {
+                    case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: " "), UInt8(ascii: "\n"),
+                        UInt8(ascii: "\r"), UInt8(ascii: "\t"), UInt8(ascii: ":"):
+                        break
+                    default:
+                        at += 1
+                        continue
+                    }
+                    break
+                }
+                guard at > start else { throw Failure("expected a value") }
             }
-            guard at < bytes.count else { throw Failure("unterminated string") }
-            at += 1
-        case UInt8(ascii: "t"), UInt8(ascii: "f"):
-            _ = try readBool()
-        case UInt8(ascii: "n"):
-            guard readNull() else { throw Failure("expected null") }
-        default:
-            _ = try readInt64()
-        }
+        } while depth > 0
     }
 
     /// The bytes of the next value, skipped (for parts decoded with `Codable`, which validates them).
