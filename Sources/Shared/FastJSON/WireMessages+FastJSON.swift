@@ -5,6 +5,23 @@ import Foundation
 // the same optional ones (absent or null), unknown keys skipped. The rare, heavy parts (inventory, sub-DAGs,
 // heartbeats) go through `Codable`.
 
+/// The fields every per-task message carries: wire version, task, attempt and job.
+struct MessageHeader {
+    var version: Int?, taskID: String?, attempt: Int?, jobID: Int?
+
+    /// Reads `key`'s value when it is one of these fields; false (nothing read) otherwise.
+    mutating func read(_ key: String, from reader: inout JSONReader) throws -> Bool {
+        switch key {
+        case "v": version = try reader.readInt()
+        case "task_id": taskID = try reader.readString()
+        case "attempt": attempt = try reader.readInt()
+        case "jobid": jobID = try reader.readInt()
+        default: return false
+        }
+        return true
+    }
+}
+
 extension FileDetail: FastJSONCodable {
     public init(json reader: inout JSONReader) throws {
         var path: String?
@@ -151,17 +168,15 @@ extension TaskStatus: FastJSONCodable {
 
 extension TaskResult: FastJSONCodable {
     public init(json reader: inout JSONReader) throws {
-        var version: Int?, taskID: String?, attempt: Int?, jobID: Int?, paths: [PathItem]?, status: TaskStatus?
+        var header = MessageHeader()
+        var paths: [PathItem]?, status: TaskStatus?
         var willSpawnChildren: Bool?, logs: [String]?, error: String?, node: String?, discover: [String]?
         var inventory: SiteInventory?, output: JSONValue?, subdags: [SubDAG]?
         try reader.beginObject()
         var first = true
         while let key = try reader.nextKey(&first) {
+            if try header.read(key, from: &reader) { continue }
             switch key {
-            case "v": version = try reader.readInt()
-            case "task_id": taskID = try reader.readString()
-            case "attempt": attempt = try reader.readInt()
-            case "jobid": jobID = try reader.readInt()
             case "paths": paths = try [PathItem](json: &reader)
             case "status": status = try TaskStatus(json: &reader)
             case "will_spawn_children": willSpawnChildren = reader.readNull() ? nil : try reader.readBool()
@@ -175,10 +190,8 @@ extension TaskResult: FastJSONCodable {
             default: try reader.skipValue()
             }
         }
-        guard let version else { throw JSONReader.missing("v") }
-        guard let taskID else { throw JSONReader.missing("task_id") }
-        guard let attempt else { throw JSONReader.missing("attempt") }
-        guard let jobID else { throw JSONReader.missing("jobid") }
+        guard let version = header.version, let taskID = header.taskID, let attempt = header.attempt, let jobID = header.jobID
+        else { throw JSONReader.Failure("a result lacks its version, task, attempt or job") }
         guard let paths else { throw JSONReader.missing("paths") }
         guard let status else { throw JSONReader.missing("status") }
         self.init(
@@ -239,21 +252,21 @@ extension TaskResult: FastJSONCodable {
 
 extension TaskStarted: FastJSONCodable {
     public init(json reader: inout JSONReader) throws {
-        var version: Int?, taskID: String?, attempt: Int?, jobID: Int?, node: String?, started: Date?
+        var header = MessageHeader()
+        var node: String?, started: Date?
         try reader.beginObject()
         var first = true
         while let key = try reader.nextKey(&first) {
+            if try header.read(key, from: &reader) { continue }
             switch key {
-            case "v": version = try reader.readInt()
-            case "task_id": taskID = try reader.readString()
-            case "attempt": attempt = try reader.readInt()
-            case "jobid": jobID = try reader.readInt()
             case "node": node = try reader.readString()
             case "started": started = try reader.readDate()
             default: try reader.skipValue()
             }
         }
-        guard let version, let taskID, let attempt, let jobID, let node, let started else {
+        guard let version = header.version, let taskID = header.taskID, let attempt = header.attempt, let jobID = header.jobID,
+            let node, let started
+        else {
             throw JSONReader.Failure("a started event lacks a field")
         }
         self.init(taskID: taskID, attempt: attempt, jobID: jobID, node: node, started: started, version: version)
@@ -279,21 +292,21 @@ extension TaskStarted: FastJSONCodable {
 
 extension FileOutcomeBatch: FastJSONCodable {
     public init(json reader: inout JSONReader) throws {
-        var version: Int?, taskID: String?, attempt: Int?, jobID: Int?, state: FileState?, files: [FileDetail]?
+        var header = MessageHeader()
+        var state: FileState?, files: [FileDetail]?
         try reader.beginObject()
         var first = true
         while let key = try reader.nextKey(&first) {
+            if try header.read(key, from: &reader) { continue }
             switch key {
-            case "v": version = try reader.readInt()
-            case "task_id": taskID = try reader.readString()
-            case "attempt": attempt = try reader.readInt()
-            case "jobid": jobID = try reader.readInt()
             case "state": state = FileState(rawValue: try reader.readString())
             case "files": files = try [FileDetail](json: &reader)
             default: try reader.skipValue()
             }
         }
-        guard let version, let taskID, let attempt, let jobID, let state, let files else {
+        guard let version = header.version, let taskID = header.taskID, let attempt = header.attempt, let jobID = header.jobID,
+            let state, let files
+        else {
             throw JSONReader.Failure("a progress batch lacks a field or has an unknown state")
         }
         self.init(taskID: taskID, attempt: attempt, jobID: jobID, state: state, files: files, version: version)
@@ -359,16 +372,14 @@ extension HubMessage: FastJSONCodable {
 
 extension TaskEnvelope: FastJSONDecodable {
     public init(json reader: inout JSONReader) throws {
-        var version: Int?, taskID: String?, attempt: Int?, jobID: Int?, task: String?, queue: QueueName?
+        var header = MessageHeader()
+        var task: String?, queue: QueueName?
         var kwargs: [String: JSONValue] = [:], paths: [PathItem] = [], streamResults = false, enqueuedAt: Date?
         try reader.beginObject()
         var first = true
         while let key = try reader.nextKey(&first) {
+            if try header.read(key, from: &reader) { continue }
             switch key {
-            case "v": version = try reader.readInt()
-            case "task_id": taskID = try reader.readString()
-            case "attempt": attempt = try reader.readInt()
-            case "jobid": jobID = try reader.readInt()
             case "task": task = try reader.readString()
             case "queue": queue = try QueueName(parsing: try reader.readString())
             case "kwargs":
@@ -383,8 +394,8 @@ extension TaskEnvelope: FastJSONDecodable {
             }
         }
         // A newer version, or anything missing, is left to `Codable` and its error.
-        guard let version, version <= WireVersion.current, let taskID, let attempt, let jobID, let task, let queue,
-            let enqueuedAt
+        guard let version = header.version, version <= WireVersion.current, let taskID = header.taskID,
+            let attempt = header.attempt, let jobID = header.jobID, let task, let queue, let enqueuedAt
         else { throw JSONReader.Failure("an envelope lacks a field") }
         self.init(
             taskID: taskID, attempt: attempt, jobID: jobID, task: task, queue: queue, kwargs: kwargs, paths: paths,
