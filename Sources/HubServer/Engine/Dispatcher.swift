@@ -33,8 +33,13 @@ struct Dispatcher: Sendable {
             'enqueued_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text
         """
 
-    /// Whether a task may be sent: its job is active, or it is an end-of-job task.
-    static let sendable = "(j.state IN \(activeJobStates) OR t.name = ANY(ARRAY['\(finalizerTasks.joined(separator: "','"))']))"
+    /// Whether task `t` of job `j` may be sent: its job is active, or it is an end-of-job task.
+    static func sendable(task t: String = "t", job j: String = "j") -> String {
+        "(\(j).state IN \(activeJobStates) OR \(t).name = ANY(ARRAY['\(finalizerTasks.joined(separator: "','"))']))"
+    }
+
+    /// `claimLifetime` in seconds, as the SQL that sets claims takes it.
+    static var claimSeconds: PostgresBind { .double(Double(claimLifetime.components.seconds)) }
 
     /// Sends tasks created with a dispatch claim (`NewTask.insert(claimed: true)`) in a transaction that has
     /// committed: the claim was taken with the insert, which spares every task a second write. Those of
@@ -45,7 +50,7 @@ struct Dispatcher: Sendable {
         guard !taskIDs.isEmpty else { return [] }
         let rows = try await pool.query(
             """
-            SELECT t.id, t.queue, \(Self.sendable) AS sendable, \(Self.envelope) AS envelope
+            SELECT t.id, t.queue, \(Self.sendable()) AS sendable, \(Self.envelope) AS envelope
             FROM tasks t JOIN jobs j ON j.id = t.job_id
             WHERE t.id = ANY($1::int8[]) AND t.state = 'PENDING' AND NOT t.dispatched AND t.dispatch_claim > now()
             """, [.array(taskIDs)])
@@ -66,7 +71,6 @@ struct Dispatcher: Sendable {
     /// window is chosen among sendable tasks only, so a paused job's backlog cannot block it. Returns the
     /// jobs paused or cancelled meanwhile, as `dispatch` does.
     func sweep(limit: Int = 5000) async throws -> Set<Int64> {
-        let seconds = Double(Self.claimLifetime.components.seconds)
         let rows = try await pool.query(
             """
             UPDATE tasks t SET dispatch_claim = now() + make_interval(secs => $1)
@@ -74,13 +78,13 @@ struct Dispatcher: Sendable {
             WHERE t.id IN (SELECT w.id FROM tasks w JOIN jobs wj ON wj.id = w.job_id
                            WHERE w.state = 'PENDING' AND NOT w.dispatched
                              AND (w.dispatch_claim IS NULL OR w.dispatch_claim < now())
-                             AND (wj.state IN \(Self.activeJobStates) OR w.name = ANY(ARRAY['\(Self.finalizerTasks.joined(separator: "','"))']))
+                             AND \(Self.sendable(task: "w", job: "wj"))
                            ORDER BY w.id LIMIT $2)
-              AND j.id = t.job_id AND \(Self.sendable)
+              AND j.id = t.job_id AND \(Self.sendable())
               AND t.state = 'PENDING' AND NOT t.dispatched
               AND (t.dispatch_claim IS NULL OR t.dispatch_claim < now())
             RETURNING t.id, t.queue, \(Self.envelope) AS envelope
-            """, [.double(seconds), .int(limit)])
+            """, [Self.claimSeconds, .int(limit)])
         return try await send(Array(rows))
     }
 

@@ -77,7 +77,7 @@ extension NewTask {
                 .array(taskIDs), .array(jobs), .array(runs), .array(names), .array(kinds), .array(rules), .array(steps),
                 .array(parents), .array(sites), .array(queues), .array(kwargs), .array(inputs), .array(totals),
                 .array(states), .array(subdags), .array(nodes), .bool(claimed),
-                .double(Double(Dispatcher.claimLifetime.components.seconds)),
+                Dispatcher.claimSeconds,
             ])
         // RETURNING order is not guaranteed: map by the wire id.
         var ids: [String: Int64] = [:]

@@ -43,10 +43,7 @@ extension JSONValue: FastJSONCodable {
         case .int(let value): writer.int(value)
         case .string(let value): writer.string(value)
         case .double: try writer.encoded(self)
-        case .array(let list):
-            writer.beginArray()
-            for item in list { try item.write(json: &writer) }
-            writer.endArray()
+        case .array(let list): try list.write(json: &writer)
         case .object(let object):
             try writer.object(object) { writer, value in try value.write(json: &writer) }
         }
@@ -64,10 +61,9 @@ extension JSONWriter {
             return
         }
         beginObject()
-        for key in object.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+        for (key, value) in object.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
             self.key(key)
-            // Force-unwrap free: the key comes from the dictionary itself.
-            if let value = object[key] { try write(&self, value) }
+            try write(&self, value)
         }
         endObject()
     }
