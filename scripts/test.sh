@@ -27,7 +27,17 @@ fi
 # redis-server on the same port, which the hubs and workers that other suites start on free ports could
 # take in between. Everything else runs first, in parallel.
 timed='RedisQueueTests\.(RedisConnectionTests|ReliableQueueTests|ExactlyOnceDeliveryTests|ThroughputTests|RedisRestartTests)|PostgresTests\.ThroughputTests|SandboxTests\.StartupTimeTests|WorkerTests\.PluginProcessTests'
+# Each phase's output also goes to a log; when a phase fails, its failing tests and their recorded issues
+# are printed again at the end, so that the last lines of a CI log say what failed.
+mkdir -p .run
+run_phase() {
+    local log=".run/test-$1.log"; shift
+    if swift test --skip-build "$@" 2>&1 | tee "$log"; then return 0; fi
+    echo "== failed in this phase:"
+    grep -E '✘|recorded an issue|Expectation failed|Fatal error|error:' "$log" | grep -v '^.*✘ Test run with' | head -60 || true
+    return 1
+}
 echo "== phase 1: all suites but the timed ones, in parallel"
-swift test --skip-build --skip "$timed"
+run_phase 1 --skip "$timed"
 echo "== phase 2: timed and throughput suites, one test at a time"
-swift test --skip-build --no-parallel --filter "$timed"
+run_phase 2 --no-parallel --filter "$timed"
