@@ -26,7 +26,7 @@ fi
 # a time bound say nothing about the code. The Redis restart suite goes there too: it restarts its own
 # redis-server on the same port, which the hubs and workers that other suites start on free ports could
 # take in between. Everything else runs first, in parallel.
-timed='RedisQueueTests\.(RedisConnectionTests|ReliableQueueTests|ExactlyOnceDeliveryTests|ThroughputTests|RedisRestartTests)|PostgresTests\.ThroughputTests|SandboxTests\.StartupTimeTests|WorkerTests\.PluginProcessTests'
+timed='RedisQueueTests\.(RedisConnectionTests|ReliableQueueTests|ExactlyOnceDeliveryTests|ThroughputTests|RedisRestartTests)|PostgresTests\.ThroughputTests|SandboxTests\.StartupTimeTests|WorkerTests\.(PluginProcessTests|SiteSettingsTimeoutTests)'
 # Each phase's output also goes to a log; when a phase fails, its failing tests and their recorded issues
 # are printed again at the end, so that the last lines of a CI log say what failed.
 mkdir -p .run
