@@ -7,7 +7,7 @@ import Testing
 /// dynamo.tasks.recursive_navigate: one level per task, the rest as `discover` entries.
 @Suite struct DiscoveryTaskTests {
     @Test func listsOneLevelAndAsksForTheNonEmptySubdirectories() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let root = sandbox.mount + "/tree"
         try sandbox.write("tree/a.txt", "12345")
@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func missingPathsFailUnlessSkipMissing() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let missing = sandbox.mount + "/not-here"
         let failed = try await sandbox.run("dynamo.tasks.recursive_navigate", [missing])
@@ -59,7 +59,7 @@ import Testing
     /// 100,000 files in one directory are all listed, each once (the time is printed, not asserted:
     /// speed is measured by `make bench`).
     @Test func listsAHundredThousandFiles() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let directory = sandbox.mount + "/big"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -7,7 +7,7 @@ import Testing
 /// delete_paths_from_gpfs, move_paths_on_gpfs and remove_location_xattrs_for_moved on a real ngsim site.
 @Suite struct FileTaskTests {
     @Test func deleteFilesSymlinksAndEmptyDirectories() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let file = try sandbox.write("d/file.txt", "x")
         let link = sandbox.mount + "/d/link"
@@ -28,7 +28,7 @@ import Testing
     /// A recursive delete removes the tree but keeps a fileset junction inside it (and what is below it)
     /// and never removes a junction given directly; both count as done.
     @Test func recursiveDeleteNeverCrossesAFileset() async throws {
-        let sandbox = try ToolSandbox(filesets: ["projects"])
+        let sandbox = try await ToolSandbox(filesets: ["projects"])
         defer { sandbox.remove() }
         let junction = sandbox.mount + "/projects"
         try sandbox.write("projects/keep.txt", "keep")
@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func moveSwapsAndChains() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let a = try sandbox.write("m/a.txt", "content A")
         let b = try sandbox.write("m/b.txt", "content B")
@@ -98,7 +98,7 @@ import Testing
     /// A delivery that died between the two steps left the data under its temporary names; the next
     /// delivery of the same task finishes the swap instead of moving the new files again.
     @Test func moveFinishesAnInterruptedDelivery() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let a = try sandbox.write("r/a.txt", "content A")
         let b = try sandbox.write("r/b.txt", "content B")
@@ -119,7 +119,7 @@ import Testing
     }
 
     @Test func moveWithTargetMaxAgeAndXattrRemoval() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let source = try sandbox.write("t/src.txt", "new")
         let destination = try sandbox.write("t/dst.txt", "newer on this site")
@@ -137,12 +137,12 @@ import Testing
             "dynamo.tasks.move_paths_on_gpfs", paths: [PathItem(path: moved, source: premigrated)],
             kwargs: ["delete_remote_xattrs": .string("true")])
         #expect(outcome.paths(.processed) == [moved])
-        #expect(try sandbox.state(moved) == "resident")
+        #expect(try await sandbox.state(moved) == "resident")
         #expect(sandbox.read(moved) == "premigrated")
     }
 
     @Test func removeLocationXattrsKeepsOfflineStubs() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let premigrated = try sandbox.write("x/p.txt", "premigrated")
         let migrated = try sandbox.write("x/m.txt", "migrated")
@@ -155,8 +155,8 @@ import Testing
         #expect(outcome.paths(.processed) == [premigrated])
         #expect(outcome.paths(.skipped) == [migrated, resident])
         #expect(outcome.paths(.failures) == [missing])
-        #expect(try sandbox.state(premigrated) == "resident")
-        #expect(try sandbox.state(migrated) == "migrated")
+        #expect(try await sandbox.state(premigrated) == "resident")
+        #expect(try await sandbox.state(migrated) == "migrated")
         // Migrating the file again uploads it anew (the identical object is found and reused).
         let again = try await sandbox.run("dynamo.tasks.migrate", [premigrated], kwargs: ["premigrate": .bool(true)])
         #expect(again.paths(.processed) == [premigrated])

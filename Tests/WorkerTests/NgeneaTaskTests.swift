@@ -7,12 +7,12 @@ import Testing
 /// migrate, recall, reverse_stub, unmanage and ngenea_sync_metadata against the real ngsim tools.
 @Suite struct NgeneaTaskTests {
     @Test func migrateMakesStubsAndRecallRestoresTheData() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let a = try sandbox.write("data/a.txt", String(repeating: "alpha ", count: 1000))
         let b = try sandbox.write("data/b.txt", "bravo")
-        let hashA = try sandbox.sha256(a)
-        let hashB = try sandbox.sha256(b)
+        let hashA = try await sandbox.sha256(a)
+        let hashB = try await sandbox.sha256(b)
 
         let migrated = try await sandbox.run(
             "dynamo.tasks.migrate", paths: [PathItem(path: a, size: 6000), PathItem(path: b, size: 5)],
@@ -20,8 +20,8 @@ import Testing
         #expect(migrated.status.summary == ["processed": 2])
         #expect(migrated.status.files(in: .processed).map(\.size) == [6000, 5])
         #expect(migrated.passedOn.map(\.path) == [a, b])
-        #expect(try sandbox.state(a) == "migrated")
-        #expect(try sandbox.state(b) == "migrated")
+        #expect(try await sandbox.state(a) == "migrated")
+        #expect(try await sandbox.state(b) == "migrated")
         #expect(sandbox.read(sandbox.target + "/mmfs1/data/a.txt@data") == String(repeating: "alpha ", count: 1000))
 
         // Migrating again: already offline, its remote metadata is synced (migrate_offline_files false).
@@ -33,23 +33,23 @@ import Testing
 
         let recalled = try await sandbox.run("dynamo.tasks.recall", [a, b], kwargs: ["skip_hash": .string("false")])
         #expect(recalled.status.summary == ["processed": 2])
-        #expect(try sandbox.state(a) == "resident")
-        #expect(try sandbox.sha256(a) == hashA)
-        #expect(try sandbox.sha256(b) == hashB)
+        #expect(try await sandbox.state(a) == "resident")
+        #expect(try await sandbox.sha256(a) == hashA)
+        #expect(try await sandbox.sha256(b) == hashB)
     }
 
     @Test func premigrateKeepsTheDataAndUnmanageEndsTheLink() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let file = try sandbox.write("p.txt", "premigrated content")
         let outcome = try await sandbox.run("dynamo.tasks.migrate", [file], kwargs: ["pre_migrate": .string("true")])
         #expect(outcome.paths(.processed) == [file])
-        #expect(try sandbox.state(file) == "premigrated")
+        #expect(try await sandbox.state(file) == "premigrated")
         #expect(sandbox.read(file) == "premigrated content")
 
         let unmanaged = try await sandbox.run("dynamo.tasks.unmanage", [file], kwargs: ["no_flock": .bool(true)])
         #expect(unmanaged.paths(.processed) == [file])
-        #expect(try sandbox.state(file) == "resident")
+        #expect(try await sandbox.state(file) == "resident")
         let again = try await sandbox.run("dynamo.tasks.unmanage", [file])
         #expect(again.paths(.skipped) == [file])
     }
@@ -57,24 +57,24 @@ import Testing
     /// Site 1 migrates into a target that site 2 shares; site 2 makes a stub from the object, then
     /// recalls it and gets the same bytes.
     @Test func reverseStubOnASecondSite() async throws {
-        let first = try ToolSandbox(name: "s1")
+        let first = try await ToolSandbox(name: "s1")
         defer { first.remove() }
-        let second = try ToolSandbox(name: "s2", root: first.root, sharedTarget: first.target)
+        let second = try await ToolSandbox(name: "s2", root: first.root, sharedTarget: first.target)
         let source = try first.write("shared/doc.txt", String(repeating: "payload ", count: 500))
-        let hash = try first.sha256(source)
+        let hash = try await first.sha256(source)
         _ = try await first.run("dynamo.tasks.migrate", [source], kwargs: ["premigrate": .bool(true)])
 
         let local = second.mount + "/shared/doc.txt"
         let stub = try await second.run(
             "dynamo.tasks.reverse_stub", [local], kwargs: ["extra_flags": .array([.string("--skip-check-uuid")])])
         #expect(stub.paths(.processed) == [local])
-        #expect(try second.state(local) == "migrated")
+        #expect(try await second.state(local) == "migrated")
         let again = try await second.run("dynamo.tasks.reverse_stub", [local])
         #expect(again.paths(.skipped) == [local])
 
         let recalled = try await second.run("dynamo.tasks.recall", [local])
         #expect(recalled.paths(.processed) == [local])
-        #expect(try second.sha256(local) == hash)
+        #expect(try await second.sha256(local) == hash)
 
         // No object for this path: the file fails.
         let unknown = second.mount + "/shared/never-sent.txt"
@@ -83,7 +83,7 @@ import Testing
     }
 
     @Test func injectedFailuresAndAbortsLandInTheirStates() async throws {
-        var sandbox = try ToolSandbox()
+        var sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let good = try sandbox.write("good.txt", "ok")
         let bad = try sandbox.write("bad-1.txt", "no")
@@ -108,7 +108,7 @@ import Testing
     /// The tool dies (SIGKILL) at the third file: the two reported files keep their outcome, the rest
     /// fail with the reason; the task itself does not fail.
     @Test func aCrashMidBatchFailsOnlyTheUnreportedFiles() async throws {
-        var sandbox = try ToolSandbox()
+        var sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let files = try (1...5).map { try sandbox.write("f\($0).txt", "file \($0)") }
         sandbox.extraEnvironment = ["NGSIM_CRASH": "*/f3.txt"]
@@ -119,14 +119,14 @@ import Testing
         #expect(message.contains("ngmigrate exited before reporting this file"))
         #expect(message.contains("SIGKILL"))
         #expect(outcome.logs.contains { $0.contains("before reporting 3 of 5 files") })
-        #expect(try sandbox.state(files[0]) == "migrated")
-        #expect(try sandbox.state(files[3]) == "resident")
+        #expect(try await sandbox.state(files[0]) == "migrated")
+        #expect(try await sandbox.state(files[3]) == "resident")
     }
 
     /// `sub_batch` runs the tool once per chunk: a crash in the second chunk leaves the first chunk's
     /// and the third chunk's outcomes alone.
     @Test func subBatchRunsSequentialChunks() async throws {
-        var sandbox = try ToolSandbox()
+        var sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let files = try (1...6).map { try sandbox.write("s\($0).txt", "sub \($0)") }
         sandbox.extraEnvironment = ["NGSIM_CRASH": "*/s3.txt"]
@@ -136,7 +136,7 @@ import Testing
     }
 
     @Test func usageAndEnvironmentErrorsFailTheTask() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let file = try sandbox.write("u.txt", "u")
         await #expect {
@@ -151,7 +151,7 @@ import Testing
     }
 
     @Test func aKwargOfTheWrongTypeFailsTheTaskWithItsName() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let file = try sandbox.write("k.txt", "k")
         await #expect {
@@ -169,11 +169,11 @@ import Testing
         // Unknown kwargs are ignored.
         let outcome = try await sandbox.run("dynamo.tasks.migrate", [file], kwargs: ["colour": .string("blue")])
         #expect(outcome.paths(.processed) == [file])
-        #expect(try sandbox.state(file) == "migrated")
+        #expect(try await sandbox.state(file) == "migrated")
     }
 
     @Test func syncMetadataTouchesOnlyManagedFiles() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let offline = try sandbox.write("m.txt", "migrated")
         let premigrated = try sandbox.write("p.txt", "premigrated")
@@ -183,12 +183,12 @@ import Testing
         let outcome = try await sandbox.run("dynamo.tasks.ngenea_sync_metadata", [offline, premigrated, resident])
         #expect(outcome.paths(.processed) == [offline])
         #expect(outcome.paths(.skipped) == [premigrated, resident])
-        #expect(try sandbox.state(resident) == "resident")
-        #expect(try sandbox.state(premigrated) == "premigrated")
+        #expect(try await sandbox.state(resident) == "resident")
+        #expect(try await sandbox.state(premigrated) == "premigrated")
     }
 
     @Test func aMissingToolFailsTheTask() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         var settings = sandbox.settings
         settings.commands["ngmigrate"] = sandbox.root + "/no-such-tool"
@@ -200,7 +200,7 @@ import Testing
     }
 
     @Test func aHugeBatchGoesThroughTheListFile() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         // Long names: as argv these would pass the kernel's limit for one argument list (2 MiB).
         let directory = sandbox.mount + "/many"

@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func anAgeAndSizeConditionSelectsExactlyTheMatchingFiles() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let projects = sandbox.mount + "/projects"
         let archive = sandbox.mount + "/archive_2024"
@@ -65,14 +65,14 @@ import Testing
         #expect(outcome.passedOn.allSatisfy { $0.additionalMetadata == ["policy_action": "migrate", "policy_pool": "ngenea"] })
         #expect(outcome.status.summary["processed"] == 3)
         #expect(outcome.logs.first?.hasPrefix("mmapplypolicy \(sandbox.mount) (threads 2): 3 files chosen") == true, "\(outcome.logs)")
-        #expect(try chosen.map { try sandbox.state($0) } == ["resident", "resident", "resident"], "the scan migrates nothing")
+        #expect(try await sandbox.states(chosen) == ["resident", "resident", "resident"], "the scan migrates nothing")
     }
 
     @Test func aThresholdSelectsUntilThePoolWouldBeUnderItsLowerThreshold() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         // One pool of 1M holding 300K + 200K + 100K: 58.6% used.
-        try ToolSandbox.ngsim(["init", sandbox.site, "--site", "s1", "--target", "cloud=\(sandbox.target)", "--pool", "data=1M", "--force"])
+        try await ToolSandbox.ngsim(["init", sandbox.site, "--site", "s1", "--target", "cloud=\(sandbox.target)", "--pool", "data=1M", "--force"])
         let files = try [("a300", 300), ("b200", 200), ("c100", 100)].map { name, kb in
             try file(sandbox, "projects/\(name)", size: kb * 1024)
         }
@@ -99,12 +99,12 @@ import Testing
             $0.additionalMetadata?["policy_action"] == "migrate"
         })
         #expect(migrate.paths(.processed) == [files[0]])
-        #expect(try files.map { try sandbox.state($0) } == ["migrated", "resident", "resident"])
+        #expect(try await sandbox.states(files) == ["migrated", "resident", "resident"])
         #expect(try await scan("50,30").passedOn.isEmpty, "29.3% used now")
     }
 
     @Test func aToolFailureOrBadArgumentsFailTheTask() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         await #expect {
             try await sandbox.run(Self.task, paths: [], kwargs: ["policy": "RULE 'x' SET POOL 'system'", "directories": [.string(sandbox.mount)]])

@@ -8,8 +8,8 @@ import Testing
 @Suite struct SiteInventoryTaskTests {
     /// A sandbox with `mmfs1` (pools fast 1G, slow 10G; filesets projects, scratch (dependent), archive
     /// (unlinked)) and `fs2` (pool system 2G).
-    static func site() throws -> ToolSandbox {
-        let sandbox = try ToolSandbox()
+    static func site() async throws -> ToolSandbox {
+        let sandbox = try await ToolSandbox()
         let config = """
             [site]
             name = s1
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func listsFilesystemsFilesetsPoolsAndServers() async throws {
-        let sandbox = try Self.site()
+        let sandbox = try await Self.site()
         defer { sandbox.remove() }
         let inventory = try await Self.collect(sandbox.settings)
         #expect(inventory.errors.isEmpty, "\(inventory.errors)")
@@ -115,7 +115,7 @@ import Testing
     }
 
     @Test func followsTheSandboxWhenItChanges() async throws {
-        let sandbox = try Self.site()
+        let sandbox = try await Self.site()
         defer { sandbox.remove() }
         let before = try await Self.collect(sandbox.settings)
         let fastBefore = try #require(before.storagePools.first { $0.name == "fast" })
@@ -143,7 +143,7 @@ import Testing
     }
 
     @Test func aBrokenListingCostsOnlyItsOwnPart() async throws {
-        let sandbox = try Self.site()
+        let sandbox = try await Self.site()
         defer { sandbox.remove() }
         var settings = sandbox.settings
         settings.commands["mmdf"] = try Self.wrapper(sandbox, "mmdf", device: "fs2", special: "echo 'mmdf: disk nsd9 is down' >&2; exit 1")
@@ -169,7 +169,7 @@ import Testing
     }
 
     @Test func failsOnlyWhenNothingCanBeRead() async throws {
-        let sandbox = try Self.site()
+        let sandbox = try await Self.site()
         defer { sandbox.remove() }
         var settings = sandbox.settings
         settings.commands["mmlsfs"] = "/bin/false"
@@ -185,7 +185,7 @@ import Testing
     }
 
     @Test func filtersFilesystemsByName() async throws {
-        let sandbox = try Self.site()
+        let sandbox = try await Self.site()
         defer { sandbox.remove() }
         let inventory = try await Self.collect(sandbox.settings, ["filesystems": ["fs2", "nope"]])
         #expect(inventory.filesystems.map(\.name) == ["fs2"])
@@ -194,7 +194,7 @@ import Testing
     }
 
     @Test func isABuiltInTaskOfTheSettingsQueue() async throws {
-        let sandbox = try Self.site()
+        let sandbox = try await Self.site()
         defer { sandbox.remove() }
         let outcome = try await sandbox.run(SiteInventoryTask.name, paths: [], function: .settings)
         #expect(outcome.logs.first == "inventory: 2 filesystems, 5 filesets, 3 storage pools, 1 servers")

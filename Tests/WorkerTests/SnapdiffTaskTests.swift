@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func firstRunRotateChangesAndRollback() async throws {
-        let sandbox = try ToolSandbox(filesets: ["projects"])
+        let sandbox = try await ToolSandbox(filesets: ["projects"])
         defer { sandbox.remove() }
         let p = sandbox.mount + "/projects"
         try sandbox.write("projects/a.txt", "aaaa")
@@ -66,12 +66,12 @@ import Testing
         let quiet = try await snapdiff(sandbox, job: 4, task: "d-5")
         #expect(quiet.passedOn.isEmpty)
         _ = try await rotate(sandbox, job: 4)
-        let snapshots = try ToolSandbox.ngsim(["mmlssnapshot", "mmfs1", "-j", "projects", "-Y"], environment: sandbox.environment)
+        let snapshots = try await ToolSandbox.ngsim(["mmlssnapshot", "mmfs1", "-j", "projects", "-Y"], environment: sandbox.environment)
         #expect(snapshots.split(separator: "\n").count == 2, "only the last synced snapshot is kept: \(snapshots)")
     }
 
     @Test func aStaleLockIsTakenOverAndAnotherJobCannotRotate() async throws {
-        let sandbox = try ToolSandbox(filesets: ["projects"])
+        let sandbox = try await ToolSandbox(filesets: ["projects"])
         defer { sandbox.remove() }
         try sandbox.write("projects/a.txt", "a")
         _ = try await snapdiff(sandbox, job: 1, task: "d-1")

@@ -12,7 +12,7 @@ import Testing
     }
 
     @Test func statPathsAnswersInInputOrderWithNullForMissing() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let file = try sandbox.write("a/file.txt", "12345")
         try touch(file, 1_700_000_000)
@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func newestPassesOnlyFilesNewerThanTheOtherSitesOrAbsentThere() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let newer = try sandbox.write("s/newer", "n"), older = try sandbox.write("s/older", "o")
         let same = try sandbox.write("s/same", "s"), only = try sandbox.write("s/only-here", "h")
@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func ignoreKeepsTheOtherSitesVersionAndLocalSendsEverything() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let there = try sandbox.write("i/there", "t"), absent = try sandbox.write("i/absent", "a")
         let remote: JSONValue = .object([there: .object(["type": "file", "size": 1, "mtime_ns": 1]), absent: .null])
@@ -77,7 +77,7 @@ import Testing
     }
 
     @Test func comparingWithoutTheOtherSitesStatesFailsTheTaskSayingWhy() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let file = try sandbox.write("x/f", "f")
         await #expect {

@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func theTimeoutKillsTheTool() async throws {
-        var sandbox = try ToolSandbox()
+        var sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         let files = try (1...3).map { try sandbox.write("slow\($0).txt", "s") }
         sandbox.extraEnvironment = ["NGSIM_SLOW": "*/slow2.txt:20000"]
@@ -78,7 +78,7 @@ import Testing
     }
 
     @Test func thePathListFileIsRemoved() async throws {
-        let sandbox = try ToolSandbox()
+        let sandbox = try await ToolSandbox()
         defer { sandbox.remove() }
         var settings = sandbox.settings
         settings.temporaryDirectory = sandbox.root

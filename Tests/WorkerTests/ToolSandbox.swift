@@ -45,7 +45,7 @@ struct ToolSandbox {
 
     /// `ngsim init ROOT/<name> --site <name>` with a target directory (shared when `sharedTarget` is given)
     /// and filesets, plus `ngsim install-links ROOT/bin`.
-    init(name: String = "s1", root: String? = nil, sharedTarget: String? = nil, filesets: [String] = []) throws {
+    init(name: String = "s1", root: String? = nil, sharedTarget: String? = nil, filesets: [String] = []) async throws {
         let base = root ?? FileManager.default.temporaryDirectory.appendingPathComponent("tool-tests-\(UUID().uuidString)").path
         self.root = base
         site = base + "/" + name
@@ -53,8 +53,8 @@ struct ToolSandbox {
         bin = base + "/bin-" + name
         target = sharedTarget ?? base + "/cloud"
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-        try Self.ngsim(["init", site, "--site", name, "--target", "cloud=\(target)"] + filesets.flatMap { ["--fileset", $0] })
-        try Self.ngsim(["install-links", bin])
+        try await Self.ngsim(["init", site, "--site", name, "--target", "cloud=\(target)"] + filesets.flatMap { ["--fileset", $0] })
+        try await Self.ngsim(["install-links", bin])
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: root) }
@@ -110,19 +110,33 @@ struct ToolSandbox {
     }
 
     /// `ngsim state PATH` -> resident, premigrated, migrated...
-    func state(_ path: String) throws -> String {
-        let output = try Self.ngsim(["state", path], environment: environment, allowFailure: true)
+    func state(_ path: String) async throws -> String {
+        let output = try await Self.ngsim(["state", path], environment: environment, allowFailure: true)
         return String(output.split(separator: "\t").first ?? "")
     }
 
-    /// `ngsim sha256 PATH` -> the hex digest.
-    func sha256(_ path: String) throws -> String {
-        String(try Self.ngsim(["sha256", path], environment: environment).split(separator: " ").first ?? "")
+    /// The state of each of `paths`, in order.
+    func states(_ paths: [String]) async throws -> [String] {
+        var states: [String] = []
+        for path in paths { states.append(try await state(path)) }
+        return states
     }
 
-    /// Runs ngsim to completion and returns its stdout.
+    /// `ngsim sha256 PATH` -> the hex digest.
+    func sha256(_ path: String) async throws -> String {
+        String(try await Self.ngsim(["sha256", path], environment: environment).split(separator: " ").first ?? "")
+    }
+
+    /// Runs ngsim to completion and returns its stdout. The waiting is done on a thread of its own: a
+    /// blocking wait on one of the cooperative pool's threads (as many as cores) stalls every other suite.
     @discardableResult
-    static func ngsim(_ arguments: [String], environment: [String: String]? = nil, allowFailure: Bool = false) throws -> String {
+    static func ngsim(_ arguments: [String], environment: [String: String]? = nil, allowFailure: Bool = false) async throws -> String {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, any Error>) in
+            Thread { continuation.resume(with: Result { try runNgsim(arguments, environment: environment, allowFailure: allowFailure) }) }.start()
+        }
+    }
+
+    private static func runNgsim(_ arguments: [String], environment: [String: String]?, allowFailure: Bool) throws -> String {
         guard let binary else { throw SandboxError("ngsim not found: build it or set NGENEA_BIN_DIR") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)

@@ -20,8 +20,13 @@ func runTool(
     try process.run()
     if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
     try stdin.fileHandleForWriting.close()
-    // Read while it runs, so a full pipe cannot block it.
-    let reader = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }
+    // Read while it runs, so a full pipe cannot block it; on a thread of its own: a blocking read on one of
+    // the cooperative pool's threads (as many as cores) stalls every other suite of the run meanwhile.
+    let reader = Task {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Data, Never>) in
+            Thread { continuation.resume(returning: output.fileHandleForReading.readDataToEndOfFile()) }.start()
+        }
+    }
     let deadline = ContinuousClock.now + timeout
     while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
     if process.isRunning {
