@@ -142,6 +142,21 @@ import Testing
             #expect(done["state"] as? String == "SUCCESS", "\(done)")
             #expect(done["numprocessedfiles"] as? Int == 100)
             #expect(seenWhileRunning.contains { $0 > 0 && $0 < 100 }, "no file was reported before the task ended: \(seenWhileRunning)")
+
+            // The result was merged with what the task streamed: each file once, in its final state, and
+            // each job stat found again by its id.
+            let task = try #require((try await harness.admin.get("/api/tasks/?job_id=\(job)&page_size=0").object["results"] as? [[String: Any]])?.first)
+            let files = try await harness.admin.get("/api/tasks/\(task["id"] ?? 0)/files/?page_size=0").object["results"] as? [[String: Any]] ?? []
+            #expect(files.count == 100)
+            #expect(Set(files.compactMap { $0["path"] as? String }) == Set(paths))
+            #expect(files.allSatisfy { $0["state"] as? String == "processed" }, "\(files.prefix(3))")
+            let stats = try await harness.admin.get("/api/jobstats/?job=\(job)&history=true&page_size=0").object["results"] as? [[String: Any]] ?? []
+            #expect(stats.count == 100)
+            for stat in stats.prefix(3) {
+                let again = try await harness.admin.get("/api/jobstats/\(stat["id"] ?? 0)/")
+                #expect(again.status == 200)
+                #expect(again.object["path"] as? String == stat["path"] as? String)
+            }
         }
     }
 

@@ -88,7 +88,7 @@ struct ResultApplier {
     }
 
     mutating func progress(_ batch: FileOutcomeBatch) throws {
-        // `streamed` tells the result that this task's rows are there to merge with.
+        // `streamed` tells the result that this task has sets to merge with.
         guard
             let row = try conn.query(
                 """
@@ -98,10 +98,10 @@ struct ResultApplier {
                 [.string(batch.taskID), .int(batch.attempt)]
             ).first
         else { return }
-        var files = FileRows()
+        var files = FileSets()
         files.add(
             task: try row.decode(Int64.self, "id"), job: try row.decode(Int64.self, "job_id"),
-            step: try row.decode(String.self, "kind") == NewTask.Kind.step.rawValue, merge: true,
+            step: try row.decode(String.self, "kind") == NewTask.Kind.step.rawValue, mergesStored: false,
             batch.files.map { ($0, batch.state.rawValue) })
         try files.insert(on: conn)
     }
@@ -154,7 +154,7 @@ struct ResultApplier {
         guard !rows.isEmpty else { return }
         let byID = Dictionary(uniqueKeysWithValues: zip(list.map(\.taskID), zip(list, states).map { $0 }))
         var applied: [Applied] = []
-        var files = FileRows()
+        var files = FileSets()
         for row in rows {
             let taskID = try row.decode(String.self, "task_id")
             guard let (result, state) = byID[taskID] else { continue }
@@ -170,7 +170,7 @@ struct ResultApplier {
                 subdag: try row.decode(Int64?.self, "subdag_id").map { ($0, try row.decode(String.self, "subdag_node")) })
             applied.append(item)
             files.add(
-                task: item.id, job: item.job, step: item.isStep, merge: try row.decode(Bool.self, "streamed"),
+                task: item.id, job: item.job, step: item.isStep, mergesStored: try row.decode(Bool.self, "streamed"),
                 result.status.details.flatMap { state, details in details.map { ($0, state) } })
         }
         try files.insert(on: conn)
@@ -340,72 +340,5 @@ struct ResultApplier {
         let limits = try WorkflowEngine.batchLimits(site: site, on: conn)
         limitsBySite[site] = limits
         return limits
-    }
-}
-
-/// Per-file outcome rows gathered for one INSERT; a file reported twice for a task keeps the last word.
-struct FileRows {
-    private var tasks: [Int64] = [], jobs: [Int64] = [], steps: [Bool] = [], merges: [Bool] = [], paths: [String] = []
-    private var states: [String] = [], sizes: [Int64?] = [], messages: [String?] = []
-    private var index: [String: Int] = [:]
-
-    /// `merge`: the task may have rows already (it streamed progress).
-    mutating func add(task: Int64, job: Int64, step: Bool, merge: Bool, _ files: [(FileDetail, String)]) {
-        for (detail, state) in files {
-            let message = detail.message.map { $0.joined(separator: "\n") }
-            let key = "\(task)\u{0}\(detail.path)"
-            if let at = index[key] {
-                states[at] = state
-                sizes[at] = detail.size
-                messages[at] = message
-                continue
-            }
-            index[key] = paths.count
-            tasks.append(task)
-            jobs.append(job)
-            steps.append(step)
-            merges.append(merge)
-            paths.append(detail.path)
-            states.append(state)
-            sizes.append(detail.size)
-            messages.append(message)
-        }
-    }
-
-    /// Streamed progress and the final result merge by (task, path) instead of doubling. Rows of tasks that
-    /// streamed nothing (nearly all: progress is sent only by tasks that run a second or more) are loaded
-    /// with COPY, which costs PostgreSQL a third of the merging INSERT (the hub's most written table).
-    func insert(on conn: PostgresConnection) throws {
-        guard !paths.isEmpty else { return }
-        guard merges.contains(true) else { return try copy(paths.indices, on: conn) }
-        try merge(paths.indices.filter { merges[$0] }, on: conn)
-        try copy(paths.indices.filter { !merges[$0] }, on: conn)
-    }
-
-    private func copy<Rows: Collection<Int>>(_ rows: Rows, on conn: PostgresConnection) throws {
-        guard !rows.isEmpty else { return }
-        try conn.copyIn(
-            into: PostgresIdentifier("task_files"), columns: ["task_id", "job_id", "step", "path", "state", "size", "message"],
-            rows: rows.lazy.map { row -> [PostgresBind?] in
-                [
-                    .int64(tasks[row]), .int64(jobs[row]), .bool(steps[row]), .string(paths[row]), .string(states[row]),
-                    sizes[row].map { .int64($0) }, messages[row].map { .string($0) },
-                ]
-            })
-    }
-
-    private func merge<Rows: Collection<Int>>(_ rows: Rows, on conn: PostgresConnection) throws {
-        guard !rows.isEmpty else { return }
-        try conn.execute(
-            """
-            INSERT INTO task_files (task_id, job_id, step, path, state, size, message)
-            SELECT * FROM unnest($1::int8[], $2::int8[], $3::bool[], $4::text[], $5::text[], $6::int8[], $7::text[])
-            ON CONFLICT (task_id, path) DO UPDATE SET state = EXCLUDED.state, size = EXCLUDED.size, message = EXCLUDED.message
-            """,
-            [
-                .array(rows.map { tasks[$0] }), .array(rows.map { jobs[$0] }), .array(rows.map { steps[$0] }),
-                .array(rows.map { paths[$0] }), .array(rows.map { states[$0] }), .array(rows.map { sizes[$0] }),
-                .array(rows.map { messages[$0] }),
-            ])
     }
 }

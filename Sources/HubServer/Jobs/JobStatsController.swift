@@ -85,7 +85,11 @@ struct JobStatsController: Sendable {
 
     private func load(_ context: HubRequestContext) async throws -> PostgresRow {
         guard let text = context.pathParameter("id"), let id = Int64(text),
-            let row = try await pool.query("SELECT \(Self.columns) FROM task_files f WHERE f.step AND f.id = $1", [.int64(id)]).first
+            // The set's id narrows the search to one row of `task_file_sets` (ids: FileSets.perSet).
+            let row = try await pool.query(
+                "SELECT \(Self.columns) FROM task_files f WHERE f.step AND f.set_id = $1 AND f.id = $2",
+                [.int64(id / Int64(FileSets.perSet)), .int64(id)]
+            ).first
         else { throw APIError.notFound("JobStat") }
         return row
     }

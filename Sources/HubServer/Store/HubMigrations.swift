@@ -266,5 +266,6 @@ enum HubMigrations {
         queues,
         subDAGs,
         fileRowsWithoutJobIndex,
+        fileSets,
     ]
 }

@@ -1,0 +1,122 @@
+import Postgres
+import Shared
+
+/// The per-file outcomes one transaction stores: one set (a `task_file_sets` row of parallel arrays,
+/// migration 11) per task and report, loaded with COPY. A file reported twice for a task keeps the last
+/// word.
+///
+/// A task that streamed progress has sets already; its result is merged with them: they are read, the
+/// result's outcomes laid over them, and the task's sets replaced by the merged one. That costs a read of
+/// what the task streamed, once, at its result; streaming tasks are the long ones, so that is rare.
+/// Progress itself only appends: a retried attempt streaming the files its predecessor streamed shows them
+/// twice in the task's history until its result merges them (job views already take one state per path).
+/// The merge gives the task's files new ids, as a rewrite does.
+struct FileSets {
+    /// The most files in one set: a file's id is its set's id times this plus its position
+    /// (the `task_files` view of migration 11).
+    static let perSet = 1 << 20
+
+    private struct Set {
+        let task: Int64
+        let job: Int64
+        let step: Bool
+        /// The task has stored sets this one is merged with.
+        var mergesStored = false
+        var paths: [String] = [], states: [String] = [], sizes: [Int64?] = [], messages: [String?] = []
+        private var index: [String: Int] = [:]
+
+        init(task: Int64, job: Int64, step: Bool) {
+            self.task = task
+            self.job = job
+            self.step = step
+        }
+
+        mutating func put(_ path: String, state: String, size: Int64?, message: String?) {
+            if let at = index[path] {
+                states[at] = state
+                sizes[at] = size
+                messages[at] = message
+                return
+            }
+            index[path] = paths.count
+            paths.append(path)
+            states.append(state)
+            sizes.append(size)
+            messages.append(message)
+        }
+
+        /// Lays `other`'s outcomes over these (its word is the last).
+        mutating func overlay(_ other: Set) {
+            for at in other.paths.indices {
+                put(other.paths[at], state: other.states[at], size: other.sizes[at], message: other.messages[at])
+            }
+        }
+    }
+
+    private var sets: [Set] = []
+    private var byTask: [Int64: Int] = [:]
+
+    /// `mergesStored`: the task streamed progress, so its stored sets are merged with these outcomes.
+    mutating func add(task: Int64, job: Int64, step: Bool, mergesStored: Bool, _ files: [(FileDetail, String)]) {
+        let at: Int
+        if let known = byTask[task] {
+            at = known
+        } else {
+            at = sets.count
+            byTask[task] = at
+            sets.append(Set(task: task, job: job, step: step))
+        }
+        sets[at].mergesStored = sets[at].mergesStored || mergesStored
+        for (detail, state) in files {
+            sets[at].put(detail.path, state: state, size: detail.size, message: detail.message.map { $0.joined(separator: "\n") })
+        }
+    }
+
+    func insert(on conn: PostgresConnection) throws {
+        var out = sets.filter { !$0.paths.isEmpty || $0.mergesStored }
+        guard !out.isEmpty else { return }
+        let merging = out.indices.filter { out[$0].mergesStored }
+        if !merging.isEmpty {
+            let stored = try Self.takeStored(tasks: merging.map { out[$0].task }, on: conn)
+            for at in merging {
+                guard var merged = stored[out[at].task] else { continue }
+                merged.overlay(out[at])
+                out[at] = merged
+            }
+        }
+        try conn.copyIn(
+            into: PostgresIdentifier("task_file_sets"), columns: ["task_id", "job_id", "step", "paths", "states", "sizes", "messages"],
+            rows: out.lazy.flatMap { set in
+                stride(from: 0, to: set.paths.count, by: Self.perSet).lazy.map { start -> [PostgresBind?] in
+                    let part = start..<min(start + Self.perSet, set.paths.count)
+                    return [
+                        .int64(set.task), .int64(set.job), .bool(set.step), .array(Array(set.paths[part])),
+                        .array(Array(set.states[part])), .array(Array(set.sizes[part])), .array(Array(set.messages[part])),
+                    ]
+                }
+            })
+    }
+
+    /// Deletes the stored sets of `tasks` and returns each task's files, later sets over earlier ones.
+    private static func takeStored(tasks: [Int64], on conn: PostgresConnection) throws -> [Int64: Set] {
+        var parts: [(id: Int64, set: Set)] = []
+        for row in try conn.query(
+            """
+            DELETE FROM task_file_sets WHERE task_id = ANY($1::int8[])
+            RETURNING id, task_id, job_id, step, paths, states, sizes, messages
+            """, [.array(tasks)])
+        {
+            var set = Set(task: try row.decode(Int64.self, "task_id"), job: try row.decode(Int64.self, "job_id"), step: try row.decode(Bool.self, "step"))
+            set.paths = try row.decode([String].self, "paths")
+            set.states = try row.decode([String].self, "states")
+            set.sizes = try row.decode([Int64?].self, "sizes")
+            set.messages = try row.decode([String?].self, "messages")
+            parts.append((try row.decode(Int64.self, "id"), set))
+        }
+        var stored: [Int64: Set] = [:]
+        for part in parts.sorted(by: { $0.id < $1.id }) {
+            stored[part.set.task, default: Set(task: part.set.task, job: part.set.job, step: part.set.step)].overlay(part.set)
+        }
+        return stored
+    }
+}

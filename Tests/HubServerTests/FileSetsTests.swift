@@ -1,0 +1,138 @@
+import Foundation
+import Logging
+import Postgres
+import Shared
+import Testing
+
+@testable import HubServer
+
+/// Per-file outcomes stored as sets (migration 11), against the test database: rows of the old table are
+/// regrouped with their order kept, ids resolve to their set, and a streamed task's result replaces what
+/// it streamed with one merged set (the last word per path).
+@Suite struct FileSetsTests {
+    /// Runs `body` with a pool (one connection) on a fresh schema, dropped afterwards.
+    func withSchema(_ body: (PostgresPool) async throws -> Void) async throws {
+        let url = ProcessInfo.processInfo.environment["NGENEA_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "postgres://ngenea@127.0.0.1:55432/ngenea_test"
+        var logger = Logger(label: "file-sets-tests")
+        logger.logLevel = .error
+        let schema = PostgresIdentifier("t_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)).quoted
+        var configuration = try PostgresConfiguration(url: url)
+        configuration.poolSize = 1
+        let admin = PostgresPool(configuration: configuration, logger: logger)
+        try await admin.execute("CREATE SCHEMA \(schema)")
+        configuration.searchPath = [String(schema.dropFirst().dropLast())]
+        let pool = PostgresPool(configuration: configuration, logger: logger)
+        var failure: (any Error)?
+        do { try await body(pool) } catch { failure = error }
+        await pool.close()
+        _ = try? await admin.execute("DROP SCHEMA \(schema) CASCADE")
+        await admin.close()
+        if let failure { throw failure }
+    }
+
+    func migrate(_ pool: PostgresPool, upTo version: Int = .max) async throws {
+        try await Migrator.apply(HubMigrations.all.filter { $0.version <= version }, on: pool, lockKey: .random(in: 1...Int64.max))
+    }
+
+    /// `body` on the pool's connection with foreign keys off (`session_replication_role`), so outcome
+    /// rows need no jobs or tasks.
+    func withoutForeignKeys(_ pool: PostgresPool, _ body: @escaping @Sendable (PostgresConnection) throws -> Void) async throws {
+        try await pool.withConnection { conn in
+            try conn.execute("SET session_replication_role = replica")
+            defer { _ = try? conn.execute("SET session_replication_role = DEFAULT") }
+            try body(conn)
+        }
+    }
+
+    static func rows(_ conn: PostgresConnection, task: Int64) throws -> [(id: Int64, path: String, state: String, size: Int64?, message: String?)] {
+        try conn.query("SELECT id, path, state, size, message FROM task_files WHERE task_id = $1 ORDER BY id", [.int64(task)]).map {
+            (try $0.decode(Int64.self, "id"), try $0.decode(String.self, "path"), try $0.decode(String.self, "state"),
+             try $0.decode(Int64?.self, "size"), try $0.decode(String?.self, "message"))
+        }
+    }
+
+    @Test func migrationRegroupsStoredRowsInTheirOrder() async throws {
+        try await withSchema { pool in
+            try await migrate(pool, upTo: 10)
+            try await withoutForeignKeys(pool) { conn in
+                // The tasks the rows belong to (the new table's key is checked by the migration).
+                try conn.execute(
+                    """
+                    INSERT INTO tasks (id, task_id, job_id, run_id, name, kind, site, queue, input, input_total)
+                    SELECT id, 't' || id, 1, 1, 'dynamo.tasks.migrate', 'step', 'oslo', 'default', '[]', 0 FROM unnest('{7,8}'::int8[]) AS id
+                    """)
+                try conn.execute(
+                    """
+                    INSERT INTO task_files (task_id, job_id, step, path, state, size, message) VALUES
+                        (7, 1, true, '/mmfs1/b', 'processed', 10, NULL), (8, 1, false, '/mmfs1/d', 'processed', NULL, NULL),
+                        (7, 1, true, '/mmfs1/a', 'failures', NULL, 'no space'), (7, 1, true, '/mmfs1/c', 'skipped', 3, NULL)
+                    """)
+            }
+            try await migrate(pool)
+            try await pool.withConnection { conn in
+                let seven = try Self.rows(conn, task: 7)
+                #expect(seven.map(\.path) == ["/mmfs1/b", "/mmfs1/a", "/mmfs1/c"])
+                #expect(seven.map(\.state) == ["processed", "failures", "skipped"])
+                #expect(seven.map(\.size) == [10, nil, 3])
+                #expect(seven.map(\.message) == [nil, "no space", nil])
+                #expect(Set(seven.map { $0.id / Int64(FileSets.perSet) }).count == 1, "one set per task")
+                #expect(try Self.rows(conn, task: 8).map(\.path) == ["/mmfs1/d"])
+                let step = try conn.query("SELECT step FROM task_files WHERE task_id = 8").decodeColumn(Bool.self, "step")
+                #expect(step == [false])
+            }
+        }
+    }
+
+    @Test func aStreamedTaskKeepsOneOutcomePerPathWithTheLastWord() async throws {
+        try await withSchema { pool in
+            try await migrate(pool)
+            try await withoutForeignKeys(pool) { conn in
+                // Two progress reports, then the result repeating one file with a new state.
+                var first = FileSets()
+                first.add(task: 5, job: 2, step: true, mergesStored: false, [(FileDetail(path: "/mmfs1/x", size: 1), "processed")])
+                first.add(task: 6, job: 2, step: true, mergesStored: false, [(FileDetail(path: "/mmfs1/other"), "processed")])
+                try first.insert(on: conn)
+                var second = FileSets()
+                second.add(task: 5, job: 2, step: true, mergesStored: false, [(FileDetail(path: "/mmfs1/y"), "failures")])
+                try second.insert(on: conn)
+                #expect(try Self.rows(conn, task: 5).map(\.path) == ["/mmfs1/x", "/mmfs1/y"])
+
+                var result = FileSets()
+                result.add(
+                    task: 5, job: 2, step: true, mergesStored: true,
+                    [(FileDetail(path: "/mmfs1/y", message: ["retried", "ok"]), "processed"), (FileDetail(path: "/mmfs1/z"), "skipped")])
+                try result.insert(on: conn)
+                let merged = try Self.rows(conn, task: 5)
+                #expect(merged.map(\.path) == ["/mmfs1/x", "/mmfs1/y", "/mmfs1/z"])
+                #expect(merged.map(\.state) == ["processed", "processed", "skipped"])
+                #expect(merged.map(\.message) == [nil, "retried\nok", nil])
+                #expect(merged.map(\.size) == [1, nil, nil])
+                let sets = try conn.query("SELECT count(*) AS n FROM task_file_sets WHERE task_id = 5").decodeColumn(Int.self, "n")
+                #expect(sets == [1], "the streamed sets were replaced by one merged set")
+                #expect(try Self.rows(conn, task: 6).map(\.path) == ["/mmfs1/other"], "another task's set is untouched")
+                // A file's id is its set's id times perSet plus its position.
+                let base = try #require(merged.first).id
+                #expect(base % Int64(FileSets.perSet) == 0)
+                #expect(merged.map(\.id) == [base, base + 1, base + 2])
+            }
+        }
+    }
+
+    @Test func aLargeReportIsSplitIntoSetsOfAtMostPerSetFiles() async throws {
+        try await withSchema { pool in
+            try await migrate(pool)
+            try await withoutForeignKeys(pool) { conn in
+                var sets = FileSets()
+                let count = FileSets.perSet + 3
+                sets.add(task: 9, job: 3, step: false, mergesStored: false, (0..<count).map { (FileDetail(path: "/mmfs1/f\($0)"), "processed") })
+                try sets.insert(on: conn)
+                let lengths = try conn.query("SELECT cardinality(paths) AS n FROM task_file_sets WHERE task_id = 9 ORDER BY id")
+                    .decodeColumn(Int.self, "n")
+                #expect(lengths == [FileSets.perSet, 3])
+                let last = try conn.query("SELECT path FROM task_files WHERE task_id = 9 ORDER BY id DESC LIMIT 1").decodeColumn(String.self, "path")
+                #expect(last == ["/mmfs1/f\(count - 1)"])
+            }
+        }
+    }
+}
