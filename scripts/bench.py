@@ -182,8 +182,9 @@ def main():
             files, tasks = detail.get("numfiles", 0), progress["tasks_total"]
             print(f"(a) no-op, {label}: {detail['state']} {files} files, {tasks} tasks in {elapsed:.2f} s"
                   f" = {files / elapsed:,.0f} files/s, {tasks / elapsed:,.0f} tasks/s")
-            print(f"    CPU seconds: {bench.last_cpu}")
+            print(f"    CPU seconds: {bench.last_cpu}; hub peak RSS so far {peak_rss_mb(bench.hub.pid):.0f} MB")
         if args.only and args.only != "migrate":
+            print(f"peak RSS: hub {peak_rss_mb(bench.hub.pid):.0f} MB, worker {peak_rss_mb(bench.worker.pid):.0f} MB")
             return
         bench.batch_size(40)
         per_dir = 500

@@ -135,4 +135,26 @@ import Testing
             }
         }
     }
+
+    @Test func awkwardPathsAndMessagesComeBackUnchanged() async throws {
+        let paths = [
+            "/mmfs1/a \"quoted\" name", "/mmfs1/back\\slash", "/mmfs1/tab\there", "/mmfs1/new\nline", "/mmfs1/{braces},comma",
+            "/mmfs1/NULL", "/mmfs1/ünïcödé ✓", "/mmfs1/  spaces  ",
+        ]
+        try await withSchema { pool in
+            try await migrate(pool)
+            try await withoutForeignKeys(pool) { conn in
+                var sets = FileSets()
+                sets.add(
+                    task: 4, job: 1, step: true, mergesStored: false,
+                    paths.map { (FileDetail(path: $0, message: [$0, "NULL"], size: -1), "failures") })
+                sets.add(task: 4, job: 1, step: true, mergesStored: false, [(FileDetail(path: "/mmfs1/none"), "processed")])
+                try sets.insert(on: conn)
+                let rows = try Self.rows(conn, task: 4)
+                #expect(rows.map(\.path) == paths + ["/mmfs1/none"])
+                #expect(rows.map(\.message) == paths.map { "\($0)\nNULL" } + [nil])
+                #expect(rows.map(\.size) == Array(repeating: -1, count: paths.count) + [nil])
+            }
+        }
+    }
 }

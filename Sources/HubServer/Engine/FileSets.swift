@@ -16,7 +16,9 @@ struct FileSets {
     /// (the `task_files` view of migration 11).
     static let perSet = 1 << 20
 
-    private struct Set {
+    /// One task's outcomes in report order. `put` keeps one per path through `index`; a stored set decoded
+    /// by `takeStored` has no index and is only laid over another.
+    private struct Outcomes {
         let task: Int64
         let job: Int64
         let step: Bool
@@ -46,14 +48,14 @@ struct FileSets {
         }
 
         /// Lays `other`'s outcomes over these (its word is the last).
-        mutating func overlay(_ other: Set) {
+        mutating func overlay(_ other: Outcomes) {
             for at in other.paths.indices {
                 put(other.paths[at], state: other.states[at], size: other.sizes[at], message: other.messages[at])
             }
         }
     }
 
-    private var sets: [Set] = []
+    private var sets: [Outcomes] = []
     private var byTask: [Int64: Int] = [:]
 
     /// `mergesStored`: the task streamed progress, so its stored sets are merged with these outcomes.
@@ -64,7 +66,7 @@ struct FileSets {
         } else {
             at = sets.count
             byTask[task] = at
-            sets.append(Set(task: task, job: job, step: step))
+            sets.append(Outcomes(task: task, job: job, step: step))
         }
         sets[at].mergesStored = sets[at].mergesStored || mergesStored
         for (detail, state) in files {
@@ -98,24 +100,24 @@ struct FileSets {
     }
 
     /// Deletes the stored sets of `tasks` and returns each task's files, later sets over earlier ones.
-    private static func takeStored(tasks: [Int64], on conn: PostgresConnection) throws -> [Int64: Set] {
-        var parts: [(id: Int64, set: Set)] = []
+    private static func takeStored(tasks: [Int64], on conn: PostgresConnection) throws -> [Int64: Outcomes] {
+        var parts: [(id: Int64, set: Outcomes)] = []
         for row in try conn.query(
             """
             DELETE FROM task_file_sets WHERE task_id = ANY($1::int8[])
             RETURNING id, task_id, job_id, step, paths, states, sizes, messages
             """, [.array(tasks)])
         {
-            var set = Set(task: try row.decode(Int64.self, "task_id"), job: try row.decode(Int64.self, "job_id"), step: try row.decode(Bool.self, "step"))
+            var set = Outcomes(task: try row.decode(Int64.self, "task_id"), job: try row.decode(Int64.self, "job_id"), step: try row.decode(Bool.self, "step"))
             set.paths = try row.decode([String].self, "paths")
             set.states = try row.decode([String].self, "states")
             set.sizes = try row.decode([Int64?].self, "sizes")
             set.messages = try row.decode([String?].self, "messages")
             parts.append((try row.decode(Int64.self, "id"), set))
         }
-        var stored: [Int64: Set] = [:]
+        var stored: [Int64: Outcomes] = [:]
         for part in parts.sorted(by: { $0.id < $1.id }) {
-            stored[part.set.task, default: Set(task: part.set.task, job: part.set.job, step: part.set.step)].overlay(part.set)
+            stored[part.set.task, default: Outcomes(task: part.set.task, job: part.set.job, step: part.set.step)].overlay(part.set)
         }
         return stored
     }

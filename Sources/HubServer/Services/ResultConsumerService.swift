@@ -45,9 +45,16 @@ struct ResultConsumerService: Service, CustomStringConvertible {
         await connection.close()
     }
 
-    /// Applies a claimed batch and returns the ids to ack. Engine messages go in one transaction (one commit
-    /// for hundreds of results); if that fails, each is tried alone, so that one message that cannot be
-    /// applied does not hold back the others (it stays pending and is dead-lettered after its deliveries).
+    /// The most paths (items found, files passed on or reported) one transaction applies. A claimed batch
+    /// of discovery results can hold a whole tree: with 1-file batches, 100 results of 1,000 items each
+    /// made one transaction create 100,000 tasks, and the hub's memory peak followed (390 MB). Groups of
+    /// this weight keep the commit per hundreds of results where results are small.
+    static let pathsPerTransaction = 10_000
+
+    /// Applies a claimed batch and returns the ids to ack. Engine messages go in few transactions (one
+    /// commit for hundreds of results, up to `pathsPerTransaction`); if one fails, its messages are tried
+    /// one by one, so that one message that cannot be applied does not hold back the others (it stays
+    /// pending and is dead-lettered after its deliveries).
     private func apply(_ deliveries: [Delivery]) async -> [String] {
         var done: [String] = []
         var engineMessages: [(id: String, message: HubMessage)] = []
@@ -72,21 +79,52 @@ struct ResultConsumerService: Service, CustomStringConvertible {
                 engineMessages.append((delivery.id, message))
             }
         }
-        guard !engineMessages.isEmpty else { return done }
-        do {
-            try await engine.apply(engineMessages.map(\.message))
-            return done + engineMessages.map(\.id)
-        } catch {
-            logger.warning("applying \(engineMessages.count) results together failed (\(error)); applying them one by one")
-        }
-        for (id, message) in engineMessages {
+        for group in Self.groups(engineMessages, weight: { Self.paths(in: $0.message) }, limit: Self.pathsPerTransaction) {
             do {
-                try await engine.apply([message])
-                done.append(id)
+                try await engine.apply(group.map(\.message))
+                done += group.map(\.id)
+                continue
             } catch {
-                logger.error("cannot apply \(message.kind.rawValue) message \(id) (it will be retried): \(error)")
+                logger.warning("applying \(group.count) results together failed (\(error)); applying them one by one")
+            }
+            for (id, message) in group {
+                do {
+                    try await engine.apply([message])
+                    done.append(id)
+                } catch {
+                    logger.error("cannot apply \(message.kind.rawValue) message \(id) (it will be retried): \(error)")
+                }
             }
         }
         return done
+    }
+
+    /// Consecutive groups of `items` whose weights add up to at most `limit` (an item heavier than that is
+    /// a group of its own).
+    static func groups<Item>(_ items: [Item], weight: (Item) -> Int, limit: Int) -> [[Item]] {
+        var groups: [[Item]] = []
+        var current: [Item] = []
+        var total = 0
+        for item in items {
+            let itemWeight = weight(item)
+            if !current.isEmpty && total + itemWeight > limit {
+                groups.append(current)
+                current = []
+                total = 0
+            }
+            current.append(item)
+            total += itemWeight
+        }
+        if !current.isEmpty { groups.append(current) }
+        return groups
+    }
+
+    /// The paths a message makes the hub handle (at least 1).
+    static func paths(in message: HubMessage) -> Int {
+        switch message {
+        case .result(let result): 1 + result.paths.count + (result.discover?.count ?? 0) + result.status.details.values.reduce(0) { $0 + $1.count }
+        case .progress(let batch): 1 + batch.files.count
+        case .started, .heartbeat: 1
+        }
     }
 }
