@@ -12,29 +12,28 @@ enum PostgresArrayLiteral {
         for element in elements {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            guard let element else {
+            guard var element else {
                 out.append(contentsOf: "NULL".utf8)
                 continue
             }
-            if needsQuoting(element) {
+            // Over the contiguous UTF-8 bytes (iterating `String.UTF8View` was most of this function's cost).
+            element.withUTF8 { utf8 in
+                guard needsQuoting(utf8) else { return out.append(contentsOf: utf8) }
                 out.append(UInt8(ascii: "\""))
-                for byte in element.utf8 {
+                for byte in utf8 {
                     if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
                     out.append(byte)
                 }
                 out.append(UInt8(ascii: "\""))
-            } else {
-                out.append(contentsOf: element.utf8)
             }
         }
         out.append(UInt8(ascii: "}"))
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static func needsQuoting(_ element: String) -> Bool {
-        if element.isEmpty { return true }
-        let utf8 = element.utf8
-        if utf8.count == 4, element.lowercased() == "null" { return true }
+    private static func needsQuoting(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        if utf8.isEmpty { return true }
+        if utf8.count == 4, utf8.map({ $0 | 0x20 }) == Array("null".utf8) { return true }
         for byte in utf8 {
             switch byte {
             case UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: ","), UInt8(ascii: "\""), UInt8(ascii: "\\"),

@@ -139,18 +139,32 @@ extension PostgresConnection {
                     buffer.append(UInt8(ascii: "N"))
                     continue
                 }
-                for byte in value.text.utf8 {
-                    switch byte {
-                    case UInt8(ascii: "\\"): buffer.append(byte); buffer.append(byte)
-                    case UInt8(ascii: "\t"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "t"))
-                    case UInt8(ascii: "\n"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "n"))
-                    case UInt8(ascii: "\r"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "r"))
-                    case 0:
-                        abortReason = PostgresError(
-                            code: .invalidArgument, message: "copyIn row \(rowNumber) column \(columns[position]) contains a NUL byte")
-                        break rowLoop
-                    default: buffer.append(byte)
+                var text = value.text
+                // Over the contiguous UTF-8 bytes; most values need no escaping and are copied whole.
+                let hasNUL = text.withUTF8 { utf8 -> Bool in
+                    let special = { (byte: UInt8) in
+                        byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") || byte == 0
                     }
+                    guard utf8.contains(where: special) else {
+                        buffer.append(contentsOf: utf8)
+                        return false
+                    }
+                    for byte in utf8 {
+                        switch byte {
+                        case UInt8(ascii: "\\"): buffer.append(byte); buffer.append(byte)
+                        case UInt8(ascii: "\t"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "t"))
+                        case UInt8(ascii: "\n"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "n"))
+                        case UInt8(ascii: "\r"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "r"))
+                        case 0: return true
+                        default: buffer.append(byte)
+                        }
+                    }
+                    return false
+                }
+                if hasNUL {
+                    abortReason = PostgresError(
+                        code: .invalidArgument, message: "copyIn row \(rowNumber) column \(columns[position]) contains a NUL byte")
+                    break rowLoop
                 }
             }
             buffer.append(UInt8(ascii: "\n"))
