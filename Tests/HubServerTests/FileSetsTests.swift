@@ -119,6 +119,24 @@ import Testing
         }
     }
 
+    /// A progress report delivered again (the hub died between its commit and its ack) is merged, as the
+    /// result consumer asks for re-deliveries, so its files are not shown twice.
+    @Test func aRedeliveredProgressReportDoesNotDoubleItsFiles() async throws {
+        try await withSchema { pool in
+            try await migrate(pool)
+            try await withoutForeignKeys(pool) { conn in
+                let report = [(FileDetail(path: "/mmfs1/p"), "processed"), (FileDetail(path: "/mmfs1/q"), "skipped")]
+                var first = FileSets()
+                first.add(task: 3, job: 1, step: true, mergesStored: false, report)
+                try first.insert(on: conn)
+                var again = FileSets()
+                again.add(task: 3, job: 1, step: true, mergesStored: true, report)
+                try again.insert(on: conn)
+                #expect(try Self.rows(conn, task: 3).map(\.path) == ["/mmfs1/p", "/mmfs1/q"])
+            }
+        }
+    }
+
     @Test func aLargeReportIsSplitIntoSetsOfAtMostPerSetFiles() async throws {
         try await withSchema { pool in
             try await migrate(pool)

@@ -8,9 +8,11 @@ import Shared
 /// A task that streamed progress has sets already; its result is merged with them: they are read, the
 /// result's outcomes laid over them, and the task's sets replaced by the merged one. That costs a read of
 /// what the task streamed, once, at its result; streaming tasks are the long ones, so that is rare.
-/// Progress itself only appends: a retried attempt streaming the files its predecessor streamed shows them
-/// twice in the task's history until its result merges them (job views already take one state per path).
-/// The merge gives the task's files new ids, as a rewrite does.
+/// Progress itself only appends (a re-delivered report merges, like a result): a retried attempt streaming
+/// the files its predecessor streamed shows them twice in the task's history until its result merges them
+/// (job views already take one state per path). The merge gives the task's files new ids, as a rewrite
+/// does. It reads all a task streamed, beyond the consumer's paths-per-transaction bound; only tasks that
+/// ran long enough to stream pay it, once.
 struct FileSets {
     /// The most files in one set: a file's id is its set's id times this plus its position
     /// (the `task_files` view of migration 11).

@@ -8,18 +8,21 @@ import Shared
 ///
 /// Exactly once: a started event or result changes a task only while the task is not final and its
 /// attempt is not newer than the message's (attempt fencing, DESIGN section 3), so replays, duplicates and
-/// results of superseded attempts change nothing. A claimed batch of messages is applied in one
-/// transaction with a handful of set-based statements (not a few per message): that is what lets the hub
-/// follow thousands of tasks a second. The caller acks the messages only after the commit.
+/// results of superseded attempts change nothing. A claimed batch of messages is applied in a few
+/// transactions (ResultConsumerService.pathsPerTransaction) with a handful of set-based statements each
+/// (not a few per message): that is what lets the hub follow thousands of tasks a second. The caller acks
+/// the messages only after the commits.
 extension WorkflowEngine {
     /// Applies `messages` (heartbeats are not the engine's and are ignored here) in one transaction, then
-    /// sends the tasks they created.
-    func apply(_ messages: [HubMessage]) async throws {
-        var started: [TaskStarted] = [], progress: [FileOutcomeBatch] = [], results: [TaskResult] = []
-        for message in messages {
+    /// sends the tasks they created. `redelivered`: the messages (by index) that may have been applied
+    /// before (a hub that died between commit and ack); a progress report among them is merged with what
+    /// its task stored instead of appended, so that it cannot show its files twice.
+    func apply(_ messages: [HubMessage], redelivered: Set<Int> = []) async throws {
+        var started: [TaskStarted] = [], progress: [(batch: FileOutcomeBatch, redelivered: Bool)] = [], results: [TaskResult] = []
+        for (index, message) in messages.enumerated() {
             switch message {
             case .started(let event): started.append(event)
-            case .progress(let batch): progress.append(batch)
+            case .progress(let batch): progress.append((batch, redelivered.contains(index)))
             case .result(let result): results.append(result)
             case .heartbeat: break
             }
@@ -30,12 +33,12 @@ extension WorkflowEngine {
             var applier = ResultApplier(conn: conn, runs: runs)
             // Every job this batch touches is locked first, in id order, so that replicas applying other
             // batches cannot deadlock on them.
-            let jobs = Set(starts.map(\.jobID) + batches.map(\.jobID) + finished.map(\.jobID)).map(Int64.init).sorted()
+            let jobs = Set(starts.map(\.jobID) + batches.map(\.batch.jobID) + finished.map(\.jobID)).map(Int64.init).sorted()
             if !jobs.isEmpty {
                 try conn.execute("SELECT id FROM jobs WHERE id = ANY($1::int8[]) ORDER BY id FOR UPDATE", [.array(jobs)])
             }
             try applier.started(starts)
-            for batch in batches { try applier.progress(batch) }
+            for (batch, redelivered) in batches { try applier.progress(batch, redelivered: redelivered) }
             try applier.results(finished)
             return applier.toDispatch
         }
@@ -87,7 +90,7 @@ struct ResultApplier {
             """, [.array(Array(Set(jobs)).sorted())])
     }
 
-    mutating func progress(_ batch: FileOutcomeBatch) throws {
+    mutating func progress(_ batch: FileOutcomeBatch, redelivered: Bool) throws {
         // `streamed` tells the result that this task has sets to merge with.
         guard
             let row = try conn.query(
@@ -101,7 +104,7 @@ struct ResultApplier {
         var files = FileSets()
         files.add(
             task: try row.decode(Int64.self, "id"), job: try row.decode(Int64.self, "job_id"),
-            step: try row.decode(String.self, "kind") == NewTask.Kind.step.rawValue, mergesStored: false,
+            step: try row.decode(String.self, "kind") == NewTask.Kind.step.rawValue, mergesStored: redelivered,
             batch.files.map { ($0, batch.state.rawValue) })
         try files.insert(on: conn)
     }

@@ -21,10 +21,11 @@ struct JobStatsController: Sendable {
             let query = QueryString(request.uri.query)
             let (clause, binds) = try Self.filter(query)
             let history = ["true", "1", "yes"].contains(query["history"]?.lowercased() ?? "")
-            // Without history: the latest step (highest task id) of each job and path.
+            // Without history: the latest step (highest task id) of each job and path, and within a task
+            // the latest report (a running task's streamed sets may name a path twice until its result).
             let source = history
                 ? "SELECT \(Self.columns) FROM task_files f \(clause)"
-                : "SELECT DISTINCT ON (f.job_id, f.path) \(Self.columns) FROM task_files f \(clause) ORDER BY f.job_id, f.path, f.task_id DESC"
+                : "SELECT DISTINCT ON (f.job_id, f.path) \(Self.columns) FROM task_files f \(clause) ORDER BY f.job_id, f.path, f.task_id DESC, f.id DESC"
             let base = publicURL.base(for: request)
             return try await Paginated.respond(
                 request, context, base: publicURL,

@@ -57,7 +57,7 @@ struct ResultConsumerService: Service, CustomStringConvertible {
     /// pending and is dead-lettered after its deliveries).
     private func apply(_ deliveries: [Delivery]) async -> [String] {
         var done: [String] = []
-        var engineMessages: [(id: String, message: HubMessage)] = []
+        var engineMessages: [(id: String, message: HubMessage, redelivered: Bool)] = []
         for delivery in deliveries {
             let message: HubMessage
             do {
@@ -76,20 +76,21 @@ struct ResultConsumerService: Service, CustomStringConvertible {
                     logger.warning("cannot record heartbeat of \(beat.node): \(error)")
                 }
             } else {
-                engineMessages.append((delivery.id, message))
+                engineMessages.append((delivery.id, message, delivery.deliveryCount > 1))
             }
         }
         for group in Self.groups(engineMessages, weight: { Self.paths(in: $0.message) }, limit: Self.pathsPerTransaction) {
             do {
-                try await engine.apply(group.map(\.message))
+                try await engine.apply(
+                    group.map(\.message), redelivered: Set(group.indices.filter { group[$0].redelivered }))
                 done += group.map(\.id)
                 continue
             } catch {
                 logger.warning("applying \(group.count) results together failed (\(error)); applying them one by one")
             }
-            for (id, message) in group {
+            for (id, message, redelivered) in group {
                 do {
-                    try await engine.apply([message])
+                    try await engine.apply([message], redelivered: redelivered ? [0] : [])
                     done.append(id)
                 } catch {
                     logger.error("cannot apply \(message.kind.rawValue) message \(id) (it will be retried): \(error)")

@@ -21,7 +21,10 @@ extension HubMigrations {
                 paths    text[] NOT NULL,
                 states   text[] NOT NULL,
                 sizes    int8[] NOT NULL,
-                messages text[] NOT NULL
+                messages text[] NOT NULL,
+                -- Parallel arrays: unnest would pad a short one with NULLs.
+                CHECK (cardinality(states) = cardinality(paths) AND cardinality(sizes) = cardinality(paths)
+                       AND cardinality(messages) = cardinality(paths))
             ) WITH (toast_tuple_target = 8160);
             CREATE INDEX task_file_sets_task ON task_file_sets (task_id);
             INSERT INTO task_file_sets (task_id, job_id, step, paths, states, sizes, messages)
