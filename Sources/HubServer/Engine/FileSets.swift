@@ -60,7 +60,8 @@ struct FileSets {
     private var sets: [Outcomes] = []
     private var byTask: [Int64: Int] = [:]
 
-    /// `mergesStored`: the task streamed progress, so its stored sets are merged with these outcomes.
+    /// `mergesStored`: the task may have stored sets naming these paths (it streamed progress, or this is a
+    /// re-delivered report), so they are merged with these outcomes instead of appended to.
     mutating func add(task: Int64, job: Int64, step: Bool, mergesStored: Bool, _ files: [(FileDetail, String)]) {
         let at: Int
         if let known = byTask[task] {
