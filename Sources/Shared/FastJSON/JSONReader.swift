@@ -42,6 +42,13 @@ public struct JSONReader {
         return key
     }
 
+    /// Reads an object, handing each key to `field`, which reads (or skips) that key's value.
+    public mutating func readObject(_ field: (String, inout JSONReader) throws -> Void) throws {
+        try beginObject()
+        var first = true
+        while let key = try nextKey(&first) { try field(key, &self) }
+    }
+
     /// Consumes `[`.
     public mutating func beginArray() throws(Failure) { try expect(UInt8(ascii: "[")) }
 

@@ -7,18 +7,27 @@ import Foundation
 
 /// The fields every per-task message carries: wire version, task, attempt and job.
 struct MessageHeader {
-    var version: Int?, taskID: String?, attempt: Int?, jobID: Int?
+    let version: Int, taskID: String, attempt: Int, jobID: Int
 
-    /// Reads `key`'s value when it is one of these fields; false (nothing read) otherwise.
-    mutating func read(_ key: String, from reader: inout JSONReader) throws -> Bool {
-        switch key {
-        case "v": version = try reader.readInt()
-        case "task_id": taskID = try reader.readString()
-        case "attempt": attempt = try reader.readInt()
-        case "jobid": jobID = try reader.readInt()
-        default: return false
+    /// Reads a message object: the header's keys here, every other key through `field`.
+    /// - Throws: when a header field is missing (`what` names the message), or what `field` throws.
+    static func readMessage(
+        from reader: inout JSONReader, what: String, _ field: (String, inout JSONReader) throws -> Void
+    ) throws -> MessageHeader {
+        var version: Int?, taskID: String?, attempt: Int?, jobID: Int?
+        try reader.readObject { key, reader in
+            switch key {
+            case "v": version = try reader.readInt()
+            case "task_id": taskID = try reader.readString()
+            case "attempt": attempt = try reader.readInt()
+            case "jobid": jobID = try reader.readInt()
+            default: try field(key, &reader)
+            }
         }
-        return true
+        guard let version, let taskID, let attempt, let jobID else {
+            throw JSONReader.Failure("\(what) lacks its version, task, attempt or job")
+        }
+        return MessageHeader(version: version, taskID: taskID, attempt: attempt, jobID: jobID)
     }
 }
 
@@ -27,9 +36,7 @@ extension FileDetail: FastJSONCodable {
         var path: String?
         var message: [String]?
         var size: Int64?
-        try reader.beginObject()
-        var first = true
-        while let key = try reader.nextKey(&first) {
+        try reader.readObject { key, reader in
             switch key {
             case "path": path = try reader.readString()
             case "message": message = try reader.readMessages()
@@ -61,9 +68,7 @@ extension PathItem: FastJSONCodable {
     public init(json reader: inout JSONReader) throws {
         var path: String?
         var item = PathItem(path: "")
-        try reader.beginObject()
-        var first = true
-        while let key = try reader.nextKey(&first) {
+        try reader.readObject { key, reader in
             switch key {
             case "path": path = try reader.readString()
             case "size": item.size = reader.readNull() ? nil : try reader.readInt64()
@@ -116,9 +121,7 @@ extension TaskStatus: FastJSONCodable {
     public init(json reader: inout JSONReader) throws {
         var task: String?, inputPaths: [PathItem]?, inputTotal: Int?, started: Date?
         var summary: [String: Int]?, details: [String: [FileDetail]]?
-        try reader.beginObject()
-        var first = true
-        while let key = try reader.nextKey(&first) {
+        try reader.readObject { key, reader in
             switch key {
             case "task": task = try reader.readString()
             case "input_paths": inputPaths = try [PathItem](json: &reader)
@@ -126,15 +129,11 @@ extension TaskStatus: FastJSONCodable {
             case "started": started = try reader.readDate()
             case "summary":
                 var counts: [String: Int] = [:]
-                try reader.beginObject()
-                var firstCount = true
-                while let state = try reader.nextKey(&firstCount) { counts[state] = try reader.readInt() }
+                try reader.readObject { state, reader in counts[state] = try reader.readInt() }
                 summary = counts
             case "details":
                 var files: [String: [FileDetail]] = [:]
-                try reader.beginObject()
-                var firstState = true
-                while let state = try reader.nextKey(&firstState) { files[state] = try [FileDetail](json: &reader) }
+                try reader.readObject { state, reader in files[state] = try [FileDetail](json: &reader) }
                 details = files
             default: try reader.skipValue()
             }
@@ -168,14 +167,10 @@ extension TaskStatus: FastJSONCodable {
 
 extension TaskResult: FastJSONCodable {
     public init(json reader: inout JSONReader) throws {
-        var header = MessageHeader()
         var paths: [PathItem]?, status: TaskStatus?
         var willSpawnChildren: Bool?, logs: [String]?, error: String?, node: String?, discover: [String]?
         var inventory: SiteInventory?, output: JSONValue?, subdags: [SubDAG]?
-        try reader.beginObject()
-        var first = true
-        while let key = try reader.nextKey(&first) {
-            if try header.read(key, from: &reader) { continue }
+        let header = try MessageHeader.readMessage(from: &reader, what: "a result") { key, reader in
             switch key {
             case "paths": paths = try [PathItem](json: &reader)
             case "status": status = try TaskStatus(json: &reader)
@@ -190,14 +185,12 @@ extension TaskResult: FastJSONCodable {
             default: try reader.skipValue()
             }
         }
-        guard let version = header.version, let taskID = header.taskID, let attempt = header.attempt, let jobID = header.jobID
-        else { throw JSONReader.Failure("a result lacks its version, task, attempt or job") }
         guard let paths else { throw JSONReader.missing("paths") }
         guard let status else { throw JSONReader.missing("status") }
         self.init(
-            taskID: taskID, attempt: attempt, jobID: jobID, paths: paths, status: status,
+            taskID: header.taskID, attempt: header.attempt, jobID: header.jobID, paths: paths, status: status,
             willSpawnChildren: willSpawnChildren, logs: logs, error: error, node: node, discover: discover,
-            inventory: inventory, output: output, subdags: subdags, version: version)
+            inventory: inventory, output: output, subdags: subdags, version: header.version)
     }
 
     public func write(json writer: inout JSONWriter) throws {
@@ -252,24 +245,18 @@ extension TaskResult: FastJSONCodable {
 
 extension TaskStarted: FastJSONCodable {
     public init(json reader: inout JSONReader) throws {
-        var header = MessageHeader()
         var node: String?, started: Date?
-        try reader.beginObject()
-        var first = true
-        while let key = try reader.nextKey(&first) {
-            if try header.read(key, from: &reader) { continue }
+        let header = try MessageHeader.readMessage(from: &reader, what: "a started event") { key, reader in
             switch key {
             case "node": node = try reader.readString()
             case "started": started = try reader.readDate()
             default: try reader.skipValue()
             }
         }
-        guard let version = header.version, let taskID = header.taskID, let attempt = header.attempt, let jobID = header.jobID,
-            let node, let started
-        else {
-            throw JSONReader.Failure("a started event lacks a field")
-        }
-        self.init(taskID: taskID, attempt: attempt, jobID: jobID, node: node, started: started, version: version)
+        guard let node, let started else { throw JSONReader.Failure("a started event lacks a field") }
+        self.init(
+            taskID: header.taskID, attempt: header.attempt, jobID: header.jobID, node: node, started: started,
+            version: header.version)
     }
 
     public func write(json writer: inout JSONWriter) throws {
@@ -292,24 +279,18 @@ extension TaskStarted: FastJSONCodable {
 
 extension FileOutcomeBatch: FastJSONCodable {
     public init(json reader: inout JSONReader) throws {
-        var header = MessageHeader()
         var state: FileState?, files: [FileDetail]?
-        try reader.beginObject()
-        var first = true
-        while let key = try reader.nextKey(&first) {
-            if try header.read(key, from: &reader) { continue }
+        let header = try MessageHeader.readMessage(from: &reader, what: "a progress batch") { key, reader in
             switch key {
             case "state": state = FileState(rawValue: try reader.readString())
             case "files": files = try [FileDetail](json: &reader)
             default: try reader.skipValue()
             }
         }
-        guard let version = header.version, let taskID = header.taskID, let attempt = header.attempt, let jobID = header.jobID,
-            let state, let files
-        else {
-            throw JSONReader.Failure("a progress batch lacks a field or has an unknown state")
-        }
-        self.init(taskID: taskID, attempt: attempt, jobID: jobID, state: state, files: files, version: version)
+        guard let state, let files else { throw JSONReader.Failure("a progress batch lacks a field or has an unknown state") }
+        self.init(
+            taskID: header.taskID, attempt: header.attempt, jobID: header.jobID, state: state, files: files,
+            version: header.version)
     }
 
     public func write(json writer: inout JSONWriter) throws {
@@ -335,9 +316,7 @@ extension HubMessage: FastJSONCodable {
         var kind: Kind?
         // Keys come sorted, so `body` precedes `type`: remember where it starts and read it once the type is known.
         var body: JSONReader?
-        try reader.beginObject()
-        var first = true
-        while let key = try reader.nextKey(&first) {
+        try reader.readObject { key, reader in
             switch key {
             case "type": kind = Kind(rawValue: try reader.readString())
             case "body":
@@ -372,13 +351,9 @@ extension HubMessage: FastJSONCodable {
 
 extension TaskEnvelope: FastJSONDecodable {
     public init(json reader: inout JSONReader) throws {
-        var header = MessageHeader()
         var task: String?, queue: QueueName?
         var kwargs: [String: JSONValue] = [:], paths: [PathItem] = [], streamResults = false, enqueuedAt: Date?
-        try reader.beginObject()
-        var first = true
-        while let key = try reader.nextKey(&first) {
-            if try header.read(key, from: &reader) { continue }
+        let header = try MessageHeader.readMessage(from: &reader, what: "an envelope") { key, reader in
             switch key {
             case "task": task = try reader.readString()
             case "queue": queue = try QueueName(parsing: try reader.readString())
@@ -394,11 +369,11 @@ extension TaskEnvelope: FastJSONDecodable {
             }
         }
         // A newer version, or anything missing, is left to `Codable` and its error.
-        guard let version = header.version, version <= WireVersion.current, let taskID = header.taskID,
-            let attempt = header.attempt, let jobID = header.jobID, let task, let queue, let enqueuedAt
-        else { throw JSONReader.Failure("an envelope lacks a field") }
+        guard header.version <= WireVersion.current, let task, let queue, let enqueuedAt else {
+            throw JSONReader.Failure("an envelope lacks a field or is of a newer version")
+        }
         self.init(
-            taskID: taskID, attempt: attempt, jobID: jobID, task: task, queue: queue, kwargs: kwargs, paths: paths,
-            streamResults: streamResults, enqueuedAt: enqueuedAt, version: version)
+            taskID: header.taskID, attempt: header.attempt, jobID: header.jobID, task: task, queue: queue, kwargs: kwargs,
+            paths: paths, streamResults: streamResults, enqueuedAt: enqueuedAt, version: header.version)
     }
 }
