@@ -21,12 +21,12 @@ if [ $# -gt 0 ]; then
     swift test --skip-build "$@"
     exit
 fi
-# Suites whose assertions involve wall-clock time (leases, blocking, back-off) or that measure throughput
+# Suites whose assertions involve wall-clock time (leases, blocking, back-off, login lockouts, timeouts) or that measure throughput
 # run in a second phase, one test at a time: on 2 cores, CPU-heavy suites running beside them would make
 # a time bound say nothing about the code. The Redis restart suite goes there too: it restarts its own
 # redis-server on the same port, which the hubs and workers that other suites start on free ports could
 # take in between. Everything else runs first, in parallel.
-timed='RedisQueueTests\.(RedisConnectionTests|ReliableQueueTests|ExactlyOnceDeliveryTests|ThroughputTests|RedisRestartTests)|PostgresTests\.ThroughputTests|SandboxTests\.StartupTimeTests|WorkerTests\.(PluginProcessTests|SiteSettingsTimeoutTests)'
+timed='RedisQueueTests\.(RedisConnectionTests|ReliableQueueTests|ExactlyOnceDeliveryTests|ThroughputTests|RedisRestartTests)|PostgresTests\.ThroughputTests|SandboxTests\.StartupTimeTests|WorkerTests\.(PluginProcessTests|SiteSettingsTimeoutTests)|IntegrationTests\.LoginThrottleTests'
 # Each phase's output also goes to a log; when a phase fails, its failing tests and their recorded issues
 # are printed again at the end, so that the last lines of a CI log say what failed.
 mkdir -p .run
