@@ -26,6 +26,32 @@ extension ReliableQueue {
         return Int(acked)
     }
 
+    /// Appends `payloads` to `destination` and acks `ids` of this queue in one `MULTI`/`EXEC` on this
+    /// queue's connection: a consumer hands on what its entries produced and lets go of them at once,
+    /// with nothing between (both keys must live on this server).
+    ///
+    /// Not retried on a broken connection: on ``RedisError/Code/connectionLost`` either all of it happened
+    /// or none. Sending it again is safe where duplicates of `payloads` are recognised (the hub fences a
+    /// task's results by attempt); the acks are idempotent.
+    public func enqueue(_ payloads: [[UInt8]], to destination: ReliableQueue, acking ids: [String]) async throws {
+        guard !payloads.isEmpty || !ids.isEmpty else { return }
+        var commands: [[[UInt8]]] = [[bytes("MULTI")]]
+        commands.reserveCapacity(payloads.count + 4)
+        let target = bytes(destination.streamKey)
+        for payload in payloads {
+            commands.append([bytes("XADD"), target, bytes("*"), bytes("payload"), payload])
+        }
+        if !ids.isEmpty {
+            let key = bytes(streamKey)
+            let idBytes = ids.map(bytes)
+            commands.append([bytes("XACK"), key, bytes(options.group)] + idBytes)
+            commands.append([bytes("XDEL"), key] + idBytes)
+        }
+        commands.append([bytes("EXEC")])
+        let replies = try await connection.pipeline(commands, retry: .never)
+        _ = try Self.execResults(replies, command: "MULTI/XADD/XACK/XDEL")
+    }
+
     /// Removes entries that were never delivered (for cancelling queued tasks): atomically XDELs each
     /// id that is not pending in the group. Entries already delivered (pending) stay; the hub's cancel
     /// flag covers those.

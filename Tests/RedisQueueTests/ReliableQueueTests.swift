@@ -313,6 +313,35 @@ struct ReliableQueueTests {
         }
     }
 
+    @Test("results go to another stream and their entries are acked in one transaction")
+    func enqueueElsewhereAndAck() async throws {
+        try await withTestQueue { queue in
+            let results = ReliableQueue(
+                streamKey: queue.streamKey + ":results", deadLetterKey: queue.deadLetterKey + ":results",
+                connection: try TestRedis.connection("results"), options: ReliableQueue.Options(group: "hub"),
+                logger: TestRedis.logger)
+            try await withKeysDeleted([results.streamKey, results.deadLetterKey]) {
+                let ids = try await queue.enqueueMany([bytes("a"), bytes("b"), bytes("c")])
+                let claimed = try await queue.claim(consumer: "worker-a", count: 10)
+                #expect(claimed.deliveries.map(\.id) == ids)
+                // Two of the three finished: their results are published and only their entries let go.
+                try await queue.enqueue([bytes("result a"), bytes("result b")], to: results, acking: Array(ids.prefix(2)))
+                #expect(try await queue.pendingCount() == 1)
+                #expect(try await queue.length() == 1)
+                let published = try await results.claim(consumer: "hub-1", count: 10)
+                #expect(published.deliveries.map(\.payload) == [bytes("result a"), bytes("result b")])
+                // Sent again (a reply lost with the connection): the acks change nothing more.
+                try await queue.enqueue([bytes("result a")], to: results, acking: [ids[0]])
+                #expect(try await queue.pendingCount() == 1)
+                #expect(try await results.length() == 3)
+                // Nothing to publish, one entry to let go.
+                try await queue.enqueue([], to: results, acking: [ids[2]])
+                #expect(try await queue.pendingCount() == 0)
+                #expect(try await queue.length() == 0)
+            }
+        }
+    }
+
     @Test("invalid arguments are rejected before anything is sent")
     func invalidArguments() async throws {
         try await withTestQueue(options: ReliableQueue.Options(lease: .zero)) { queue in

@@ -8,10 +8,13 @@ import Shared
 /// shuts down gracefully (then it claims nothing more and lets running tasks finish).
 ///
 /// One connection blocks in claims (on its own thread, so a `BLOCK` never stalls the runtime); another
-/// acks and keeps the leases of running tasks alive, so a slow task is never handed to a second worker
-/// while this one lives. A task's result is published before its entry is acked: if the worker dies in
-/// between, the entry is reclaimed after the lease and the hub drops the duplicate result by its attempt.
+/// keeps the leases of running tasks alive, so a slow task is never handed to a second worker while this
+/// one lives, and publishes results with the acks of their entries, in one transaction (ReportPipeline):
+/// a worker that dies before it leaves the entry pending, reclaimed after the lease.
 struct QueuePool: Sendable {
+    /// How long the claim loop waits, once a slot is free, for more tasks to finish before it claims.
+    static let gather: Duration = .milliseconds(2)
+
     let pool: WorkerConfiguration.FunctionPool
     let redis: RedisConfiguration
     let consumer: String
@@ -33,8 +36,11 @@ struct QueuePool: Sendable {
         let slots = Slots(capacity: pool.threads)
         let publisher = self.publisher
         let notices = StartedNotices(grace: TaskRunner.startedGrace) { notice in try? await publisher.publish(.started(notice)) }
+        let reports = ReportPipeline(
+            queue: control, results: ReliableQueue.results(connection: controlConnection, logger: logger), keeper: keeper,
+            slots: slots, logger: logger)
         let runner = TaskRunner(
-            tasks: tasks, publisher: publisher, notices: notices, control: control,
+            tasks: tasks, publisher: publisher, reports: reports, notices: notices, control: control,
             acks: Coalescer { ids in _ = try await control.ack(ids) }, keeper: keeper, node: consumer, logger: logger)
         logger.info("consuming with \(pool.threads) threads")
 
@@ -43,11 +49,18 @@ struct QueuePool: Sendable {
             group.addTask { await notices.run() }
             var backoff = RetryBackoff()
             while !Task.isShuttingDownGracefully && !Task.isCancelled && !stop.isRequested {
-                let free = await slots.waitForFree()
+                var free = await slots.waitForFree()
+                if free < pool.threads {
+                    // Tasks finishing together are claimed together: one claim, one publish and one ack round
+                    // trip for several quick tasks instead of one each (latency cost: at most this pause).
+                    try? await Task.sleep(for: Self.gather)
+                    free = await slots.free
+                }
                 let claimed: ClaimResult
                 do {
+                    let count = free
                     claimed = try await stop.interruptible {
-                        try await queue.claim(consumer: consumer, count: free, block: .seconds(1))
+                        try await queue.claim(consumer: consumer, count: count, block: .seconds(1))
                     }
                     backoff.reset()
                 } catch {
@@ -61,11 +74,14 @@ struct QueuePool: Sendable {
                     group.addTask { await runner.reportDeadLetter(dead) }
                 }
                 keeper.track(claimed.deliveries.map(\.id))
+                await slots.take(claimed.deliveries.count)
                 for delivery in claimed.deliveries {
-                    await slots.take()
                     group.addTask {
-                        await runner.handle(delivery)
-                        await slots.release()
+                        let ran = await runner.run(delivery)
+                        // The thread is free once the task ran; publishing its result and acking it go on
+                        // beside the next tasks (the report pipeline counts them out of `slots`).
+                        await slots.ran()
+                        if let ran { await runner.report(ran) } else { await slots.reported(1) }
                     }
                 }
             }
@@ -79,33 +95,56 @@ struct QueuePool: Sendable {
     }
 }
 
-/// Bounded concurrency of one pool.
+/// Bounded concurrency of one pool: at most `capacity` tasks run, and at most `reportCapacity` tasks that
+/// ran wait for their result to be published and their entry acked (so a Redis outage stops claims
+/// instead of piling up results).
 actor Slots {
     private let capacity: Int
+    private let reportCapacity: Int
     private var running = 0
+    private var reporting = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    init(capacity: Int) { self.capacity = capacity }
+    init(capacity: Int, reportCapacity: Int? = nil) {
+        self.capacity = capacity
+        self.reportCapacity = reportCapacity ?? 4 * capacity
+    }
 
-    /// Suspends until a slot is free; returns how many are free.
+    /// How many tasks may start now.
+    var free: Int { max(0, min(capacity - running, reportCapacity - reporting - running)) }
+
+    /// Suspends until a task may start; returns how many may start now.
     func waitForFree() async -> Int {
-        while running >= capacity {
+        while free == 0 {
             await withCheckedContinuation { waiters.append($0) }
         }
-        return capacity - running
+        return free
     }
 
-    /// Suspends until nothing runs.
+    /// Suspends until nothing runs or waits to be reported.
     func waitUntilIdle() async {
-        while running > 0 {
+        while running + reporting > 0 {
             await withCheckedContinuation { waiters.append($0) }
         }
     }
 
-    func take() { running += 1 }
+    /// `count` claimed tasks start.
+    func take(_ count: Int) { running += count }
 
-    func release() {
+    /// A task ran; its report is on its way.
+    func ran() {
         running -= 1
+        reporting += 1
+        wake()
+    }
+
+    /// `count` tasks' reports were sent (or given up at shutdown).
+    func reported(_ count: Int) {
+        reporting -= count
+        wake()
+    }
+
+    private func wake() {
         let woken = waiters
         waiters.removeAll()
         for waiter in woken { waiter.resume() }

@@ -4,7 +4,7 @@ import RedisQueue
 import Shared
 
 /// Runs one delivered task and reports it: `started` (unless it finished within `startedGrace`), then the
-/// result, then the ack.
+/// result and the ack, together (`ReportPipeline`).
 struct TaskRunner: Sendable {
     /// How long a task runs before the hub is told it started. Most tasks of a busy job take milliseconds:
     /// their result says everything a `started` would (node, attempt, start time), so sending both doubled
@@ -15,6 +15,8 @@ struct TaskRunner: Sendable {
 
     let tasks: TaskTable
     let publisher: ResultPublisher
+    /// Publishes results and acks their entries together.
+    let reports: ReportPipeline
     /// Sends `started` for tasks still running after `startedGrace`.
     let notices: StartedNotices
     let control: ReliableQueue
@@ -24,8 +26,22 @@ struct TaskRunner: Sendable {
     let node: String
     let logger: Logger
 
+    /// A task that ran and whose result is still to be published and its entry acked.
+    struct Ran: Sendable {
+        let delivery: Delivery
+        let taskID: String
+        let result: TaskResult
+        let reporter: ProgressReporter
+    }
+
+    /// Runs and reports one task (`run`, then `report`).
     func handle(_ delivery: Delivery) async {
-        defer { keeper.untrack([delivery.id]) }
+        if let ran = await run(delivery) { await report(ran) }
+    }
+
+    /// Runs one delivered task. Returns nil when there is nothing to report: a malformed entry (dropped and
+    /// acked) or a task cut short by shutdown (left pending, delivered again after the lease).
+    func run(_ delivery: Delivery) async -> Ran? {
         let envelope: TaskEnvelope
         do {
             envelope = try WireCoding.decode(TaskEnvelope.self, from: delivery.payload)
@@ -33,7 +49,8 @@ struct TaskRunner: Sendable {
             // The hub never sent this; retrying cannot fix it. Drop it loudly rather than loop on it.
             logger.error("dropping malformed task entry \(delivery.id): \(error)")
             await ack(delivery.id)
-            return
+            keeper.untrack([delivery.id])
+            return nil
         }
         let attempt = delivery.deliveryCount
         let started = Date()
@@ -60,27 +77,29 @@ struct TaskRunner: Sendable {
         } catch is CancellationError {
             // Shutdown cut the task short: the entry stays pending and another worker takes it after the lease.
             await notices.end(envelope.taskID)
+            keeper.untrack([delivery.id])
             logger.info("task \(envelope.taskID) interrupted by shutdown; it will be delivered again")
-            return
+            return nil
         } catch {
             result = Self.failed(envelope, attempt: attempt, started: started, node: node, reason: "\(error)")
         }
-        // A `started` or `progress` already on its way goes first: the hub must not see them after the result.
+        // A `started` already on its way goes first: the hub must not see it after the result.
         await notices.end(envelope.taskID)
-        await reporter.finish()
+        return Ran(delivery: delivery, taskID: envelope.taskID, result: result, reporter: reporter)
+    }
+
+    /// Hands a task's result to `reports`, which publishes it and acks the entry in one transaction.
+    func report(_ ran: Ran) async {
+        // Progress already on its way goes first: the hub must not see it after the result.
+        await ran.reporter.finish()
         do {
-            try await publisher.publish(.result(result))
+            reports.submit(.init(payload: try WireCoding.encode(HubMessage.result(ran.result)), entry: ran.delivery.id))
         } catch {
-            logger.info("task \(envelope.taskID): result not published (shutting down); it will be delivered again")
-            return
+            // A result always encodes; should one not, the entry stays pending and is delivered again.
+            logger.error("task \(ran.taskID): cannot encode its result: \(error)")
+            keeper.untrack([ran.delivery.id])
+            await reports.slots.reported(1)
         }
-        if keeper.isLost(delivery.id) {
-            // This worker stalled past its lease and another took the entry over; the hub keeps only the
-            // current attempt's result, and the ack belongs to the new owner.
-            logger.warning("task \(envelope.taskID): lease was lost while running; leaving the entry to its new owner")
-            return
-        }
-        await ack(delivery.id)
     }
 
     /// A task that kept killing its workers: tell the hub, which fails it with this reason.
