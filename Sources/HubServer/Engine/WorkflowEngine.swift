@@ -13,6 +13,8 @@ struct WorkflowEngine: Sendable {
     let workflows: WorkflowStore
     let dispatcher: Dispatcher
     let runs: RunCache
+    /// Sends what applied results create while the next results are applied (ResultApplier).
+    let pipeline: DispatchPipeline
     let logger: Logger
 
     init(pool: PostgresPool, redis: RedisConnection, logger: Logger) {
@@ -20,6 +22,7 @@ struct WorkflowEngine: Sendable {
         self.workflows = WorkflowStore(pool: pool)
         self.dispatcher = Dispatcher(pool: pool, redis: redis, logger: logger)
         self.runs = RunCache()
+        self.pipeline = DispatchPipeline()
         self.logger = logger
     }
 

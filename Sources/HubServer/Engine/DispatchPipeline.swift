@@ -1,0 +1,61 @@
+/// Sends the tasks that applied results create beside the next results being applied, instead of
+/// between them.
+///
+/// The results consumer applies one claimed batch at a time (its transaction locks the batch's jobs, so a
+/// second consumer would only wait on a busy job's row). Sending the tasks a batch created takes as long
+/// again (their envelopes, the XADDs, marking them sent); done in line, it held the next batch back, and
+/// the hub and PostgreSQL used one core between them. Here the sends of several batches are gathered and
+/// run while the next batches are applied.
+///
+/// Nothing is at risk while tasks wait here: they are committed, with the dispatch claim of their insert,
+/// and a hub that dies with tasks waiting leaves them to the sweep once the claims expire. The wait is
+/// bounded (`limit` tasks): past it, `submit` holds the consumer back, so tasks are sent well within
+/// their claim, and never sent both from here and by the sweep.
+actor DispatchPipeline {
+    private let limit: Int
+    private let perSend: Int
+    private var waiting: [Int64] = []
+    private var sending = false
+    private var blocked: [CheckedContinuation<Void, Never>] = []
+    private var idle: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int = 20_000, perSend: Int = 10_000) {
+        self.limit = limit
+        self.perSend = perSend
+    }
+
+    /// Queues `taskIDs` to be sent with `send`; returns at once unless `limit` tasks already wait.
+    func submit(_ taskIDs: [Int64], send: @escaping @Sendable ([Int64]) async -> Void) async {
+        guard !taskIDs.isEmpty else { return }
+        while waiting.count >= limit {
+            await withCheckedContinuation { blocked.append($0) }
+        }
+        waiting += taskIDs
+        if !sending {
+            sending = true
+            Task { await drain(send) }
+        }
+    }
+
+    /// Returns once every task submitted so far has been through `send`.
+    func flush() async {
+        while sending {
+            await withCheckedContinuation { idle.append($0) }
+        }
+    }
+
+    private func drain(_ send: @Sendable ([Int64]) async -> Void) async {
+        while !waiting.isEmpty {
+            let batch = Array(waiting.prefix(perSend))
+            waiting.removeFirst(batch.count)
+            let woken = blocked
+            blocked.removeAll()
+            for waiter in woken { waiter.resume() }
+            await send(batch)
+        }
+        sending = false
+        let woken = idle
+        idle.removeAll()
+        for waiter in woken { waiter.resume() }
+    }
+}
