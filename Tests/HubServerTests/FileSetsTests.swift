@@ -175,4 +175,51 @@ import Testing
             }
         }
     }
+    /// Migration 12: without per-row foreign keys, deleting jobs (one or several in a statement, as
+    /// housekeeping does) still deletes their tasks and file sets, and nothing of the other jobs.
+    @Test func deletingJobsDeletesTheirTasksAndFileSets() async throws {
+        try await withSchema { pool in
+            try await migrate(pool)
+            try await pool.withConnection { conn in
+                for job in Int64(1)...3 {
+                    try conn.execute(
+                        "INSERT INTO jobs (id, workflow_name, site, queue, paths, request) VALUES ($1, 'migrate', 'oslo', 'default', '[]', '{}')",
+                        [.int64(job)])
+                    try conn.execute(
+                        "INSERT INTO job_runs (id, job_id, workflow_name, site, resolved) VALUES ($1, $1, 'migrate', 'oslo', '{}')", [.int64(job)])
+                    // Two tasks per job (ids 10j, 10j+1), each with a file set.
+                    try conn.execute(
+                        """
+                        INSERT INTO tasks (id, task_id, job_id, run_id, name, kind, site, queue, input, input_total)
+                        SELECT id, 't' || id, $1, $1, 'dynamo.tasks.migrate', 'step', 'oslo', 'default', '[]', 0
+                        FROM unnest(ARRAY[$1 * 10, $1 * 10 + 1]) AS id
+                        """, [.int64(job)])
+                    var files = FileSets()
+                    for task in [job * 10, job * 10 + 1] {
+                        files.add(task: task, job: job, step: true, mergesStored: false, [(FileDetail(path: "/mmfs1/f\(task)"), "processed")])
+                    }
+                    try files.insert(on: conn)
+                }
+                func count(_ table: String, job: Int64) throws -> Int {
+                    try conn.query("SELECT count(*) AS n FROM \(table) WHERE job_id = $1", [.int64(job)]).decodeColumn(Int.self, "n").first ?? -1
+                }
+                #expect(try count("task_file_sets", job: 2) == 2)
+                try conn.execute("DELETE FROM jobs WHERE id = 2")
+                #expect(try count("tasks", job: 2) == 0)
+                #expect(try count("task_file_sets", job: 2) == 0)
+                try conn.execute("DELETE FROM jobs WHERE id = ANY('{1,3}'::int8[])")
+                for job in [Int64(1), 3] {
+                    #expect(try count("tasks", job: job) == 0)
+                    #expect(try count("task_file_sets", job: job) == 0)
+                }
+                #expect(try conn.query("SELECT count(*) AS n FROM tasks").decodeColumn(Int.self, "n").first == 0)
+                #expect(try conn.query("SELECT count(*) AS n FROM task_file_sets").decodeColumn(Int.self, "n").first == 0)
+                // Task ids compare byte-wise.
+                let collation = try conn.query(
+                    "SELECT collation_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'tasks' AND column_name = 'task_id'"
+                ).decodeColumn(String?.self, "collation_name").first
+                #expect(collation == "C")
+            }
+        }
+    }
 }

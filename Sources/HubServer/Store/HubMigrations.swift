@@ -267,5 +267,6 @@ enum HubMigrations {
         subDAGs,
         fileRowsWithoutJobIndex,
         fileSets,
+        hotPath,
     ]
 }
