@@ -151,9 +151,11 @@ class Bench:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
-        subprocess.run(["psql", self.admin_db, "-qc", f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)'])
         subprocess.run(["redis-cli", "-u", self.redis_url, "FLUSHDB"], capture_output=True)
-        if not self.args.keep:
+        if self.args.keep:
+            print(f"kept {self.work} and database {self.db}")
+        else:
+            subprocess.run(["psql", self.admin_db, "-qc", f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)'])
             shutil.rmtree(self.work, ignore_errors=True)
 
 def main():
@@ -162,7 +164,7 @@ def main():
     parser.add_argument("--files", type=int, default=100_000)
     parser.add_argument("--migrate-files", type=int, default=4_000)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder and the database")
     parser.add_argument("--only", choices=("40", "1", "dynamic", "migrate"), help="run one of the measurements")
     parser.add_argument("--profile", help="run this command with the hub and worker pids appended once both run")
     args = parser.parse_args()
