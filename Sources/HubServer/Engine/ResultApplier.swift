@@ -14,9 +14,10 @@ import Shared
 /// the messages only after the commits.
 extension WorkflowEngine {
     /// Applies `messages` (heartbeats are not the engine's and are ignored here) in one transaction, then
-    /// hands the tasks they created to the dispatch pipeline, which sends them while the caller goes on. `redelivered`: the messages (by index) that may have been applied
-    /// before (a hub that died between commit and ack); a progress report among them is merged with what
-    /// its task stored instead of appended, so that it cannot show its files twice.
+    /// hands the tasks they created to the dispatch pipeline, which sends them while the caller goes on.
+    /// `redelivered`: the messages (by index) that may have been applied before (a hub that died between
+    /// commit and ack); a progress report among them is merged with what its task stored instead of
+    /// appended, so that it cannot show its files twice.
     func apply(_ messages: [HubMessage], redelivered: Set<Int> = []) async throws {
         var started: [TaskStarted] = [], progress: [(batch: FileOutcomeBatch, redelivered: Bool)] = [], results: [TaskResult] = []
         for (index, message) in messages.enumerated() {

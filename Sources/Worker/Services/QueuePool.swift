@@ -10,7 +10,7 @@ import Shared
 /// One connection blocks in claims (on its own thread, so a `BLOCK` never stalls the runtime); another
 /// keeps the leases of running tasks alive, so a slow task is never handed to a second worker while this
 /// one lives, and publishes results with the acks of their entries, in one transaction (ReportPipeline):
-/// a worker that dies before it leaves the entry pending, reclaimed after the lease.
+/// a worker that dies before that transaction leaves the entry pending, reclaimed after the lease.
 struct QueuePool: Sendable {
     /// How long the claim loop waits, once a slot is free, for more tasks to finish before it claims.
     static let gather: Duration = .milliseconds(2)

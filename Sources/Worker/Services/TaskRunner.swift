@@ -3,8 +3,8 @@ import Logging
 import RedisQueue
 import Shared
 
-/// Runs one delivered task and reports it: `started` (unless it finished within `startedGrace`), then the
-/// result and the ack, together (`ReportPipeline`).
+/// Runs one delivered task (`run`) and reports it (`report`): `started` (unless it finished within
+/// `startedGrace`), then the result and the ack, together (`ReportPipeline`).
 struct TaskRunner: Sendable {
     /// How long a task runs before the hub is told it started. Most tasks of a busy job take milliseconds:
     /// their result says everything a `started` would (node, attempt, start time), so sending both doubled
@@ -32,11 +32,6 @@ struct TaskRunner: Sendable {
         let taskID: String
         let result: TaskResult
         let reporter: ProgressReporter
-    }
-
-    /// Runs and reports one task (`run`, then `report`).
-    func handle(_ delivery: Delivery) async {
-        if let ran = await run(delivery) { await report(ran) }
     }
 
     /// Runs one delivered task. Returns nil when there is nothing to report: a malformed entry (dropped and
