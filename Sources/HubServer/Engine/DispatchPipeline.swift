@@ -24,7 +24,9 @@ actor DispatchPipeline {
         self.perSend = perSend
     }
 
-    /// Queues `taskIDs` to be sent with `send`; returns at once unless `limit` tasks already wait.
+    /// Queues `taskIDs` to be sent; returns at once unless `limit` tasks already wait. Every caller passes
+    /// the same `send` (the engine's dispatch): the one of the submit that starts a drain sends everything
+    /// waiting until the pipeline is empty again.
     func submit(_ taskIDs: [Int64], send: @escaping @Sendable ([Int64]) async -> Void) async {
         guard !taskIDs.isEmpty else { return }
         while waiting.count >= limit {
