@@ -41,7 +41,7 @@ struct QueuePool: Sendable {
             slots: slots, logger: logger)
         let runner = TaskRunner(
             tasks: tasks, publisher: publisher, reports: reports, notices: notices, control: control,
-            acks: Coalescer { ids in _ = try await control.ack(ids) }, keeper: keeper, node: consumer, logger: logger)
+            keeper: keeper, node: consumer, logger: logger)
         logger.info("consuming with \(pool.threads) threads")
 
         await withDiscardingTaskGroup { group in

@@ -20,8 +20,6 @@ struct TaskRunner: Sendable {
     /// Sends `started` for tasks still running after `startedGrace`.
     let notices: StartedNotices
     let control: ReliableQueue
-    /// Acks of concurrent tasks go out together (one XACK + XDEL for many).
-    let acks: Coalescer<String>
     let keeper: LeaseKeeper
     let node: String
     let logger: Logger
@@ -120,7 +118,7 @@ struct TaskRunner: Sendable {
         var backoff = RetryBackoff()
         while !Task.isCancelled {
             do {
-                try await acks.submit(id)
+                _ = try await control.ack([id])
                 return
             } catch {
                 let delay = backoff.next()
