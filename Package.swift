@@ -83,10 +83,11 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: swiftSettings),
         .testTarget(name: "SandboxTests", dependencies: [], swiftSettings: swiftSettings),
         .testTarget(name: "HubCoreTests", dependencies: ["HubCore"], swiftSettings: swiftSettings),
-        // Pure pieces of the hub: password hashing vectors, JWT, pagination, permission rules.
+        // Pieces of the hub: password hashing vectors, JWT, pagination, permission rules; the engine's stores
+        // against the test database and Redis.
         .testTarget(
             name: "HubServerTests",
-            dependencies: ["HubServer", "Shared", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: ["HubServer", "HubCore", "Shared", "RedisQueue", "Postgres", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "Shared"], swiftSettings: swiftSettings),
         .testTarget(

@@ -82,21 +82,51 @@ enum QueueScripts {
         return {kept, lost}
         """
 
-    /// Delete entries that were never delivered.
-    /// KEYS: stream. ARGV: group, ids...
+    /// Delete undelivered entries by tag, one chunk per call.
+    /// KEYS: stream. ARGV: group, tag name, tag value, returned field, cursor ('' at first), count.
     ///
-    /// XDELs each id that is not in the group's pending list; delivered entries (pending) are kept,
-    /// acknowledged ones are already gone. Atomic, so no consumer can read an entry between the check
-    /// and the delete. Returns the ids removed.
-    static let deleteUndelivered = """
-        local stream, group = KEYS[1], ARGV[1]
-        local removed = {}
-        for i = 2, #ARGV do
-          local id = ARGV[i]
-          if #redis.call('XPENDING', stream, group, id, id, 1) == 0 and redis.call('XDEL', stream, id) == 1 then
-            removed[#removed + 1] = id
+    /// The undelivered entries are exactly those after the group's last-delivered id: XREADGROUP hands
+    /// entries out in id order, and reclaiming only re-delivers pending ones (acked ones are deleted). The
+    /// script scans up to `count` of them, after the cursor when that is later (the group may have moved on
+    /// between two calls), and XDELs those whose tag has the value; atomic, so no consumer reads an entry
+    /// between the check and the delete. Without a group nothing was delivered.
+    ///
+    /// Returns `{cursor, {returned field of each removed entry...}}`; the cursor is the last id scanned,
+    /// nil once the end of the stream was reached.
+    static let deleteUndeliveredTagged = """
+        local stream, group, tag, value, wanted = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+        local cursor, count = ARGV[5], tonumber(ARGV[6])
+        if redis.call('EXISTS', stream) == 0 then return {false, {}} end
+        local function later(a, b)
+          local am, as = string.match(a, '^(%d+)-(%d+)$')
+          local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+          am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+          return am > bm or (am == bm and as > bs)
+        end
+        local from = '0-0'
+        for _, info in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
+          local name, last
+          for i = 1, #info, 2 do
+            if info[i] == 'name' then name = info[i + 1] elseif info[i] == 'last-delivered-id' then last = info[i + 1] end
+          end
+          if name == group then from = last end
+        end
+        if cursor ~= '' and later(cursor, from) then from = cursor end
+        local entries = redis.call('XRANGE', stream, '(' .. from, '+', 'COUNT', count)
+        local removed, last = {}, false
+        for _, entry in ipairs(entries) do
+          last = entry[1]
+          local fields, matched, returned = entry[2], false, ''
+          for i = 1, #fields, 2 do
+            if fields[i] == tag and fields[i + 1] == value then matched = true end
+            if fields[i] == wanted then returned = fields[i + 1] end
+          end
+          if matched then
+            redis.call('XDEL', stream, entry[1])
+            removed[#removed + 1] = returned
           end
         end
-        return removed
+        if #entries < count then last = false end
+        return {last, removed}
         """
 }

@@ -1,3 +1,17 @@
+/// An entry to enqueue: the payload a consumer gets, and tags, stream fields beside it that consumers
+/// never see and that ``ReliableQueue/deleteUndelivered(tagged:as:returning:)`` selects entries by (the
+/// hub tags each task with its job, to take a paused job's tasks back).
+public struct QueueEntry: Sendable {
+    public var payload: [UInt8]
+    /// Field names other than `payload`.
+    public var tags: [(name: String, value: String)]
+
+    public init(payload: [UInt8], tags: [(name: String, value: String)] = []) {
+        self.payload = payload
+        self.tags = tags
+    }
+}
+
 /// An entry handed to a consumer by ``ReliableQueue/claim(consumer:count:block:)``.
 ///
 /// The consumer must ``ReliableQueue/ack(_:)`` it when done, and extend its lease

@@ -52,25 +52,29 @@ extension ReliableQueue {
         _ = try Self.execResults(replies, command: "MULTI/XADD/XACK/XDEL")
     }
 
-    /// Removes entries that were never delivered (for cancelling queued tasks): atomically XDELs each
-    /// id that is not pending in the group. Entries already delivered (pending) stay; the hub's cancel
-    /// flag covers those.
+    /// Removes the entries that were never delivered and whose tag `tag` is `value` (for taking a paused or
+    /// cancelled job's queued tasks back), a script call per `chunk` entries scanned so that Redis is never
+    /// held for long. Delivered entries (pending) stay. Returns the value of field `returning` of each
+    /// removed entry (empty when it has none).
     ///
     /// Not retried on a broken connection (a retry could not tell what the first attempt removed):
-    /// on ``RedisError/Code/connectionLost`` the outcome is unknown.
-    /// - Returns: the ids actually removed (its `count` is how many).
-    @discardableResult
-    public func delete(_ ids: [String]) async throws -> [String] {
-        guard !ids.isEmpty else { return [] }
-        var arguments = [bytes("EVAL"), bytes(QueueScripts.deleteUndelivered), bytes("1"), bytes(streamKey), bytes(options.group)]
-        arguments += ids.map(bytes)
-        let reply = try await withGroupRecovery {
-            try await connection.command(bytes: arguments, retry: .never)
-        }
-        guard let removed = reply.array else { throw RedisError.unexpectedReply("delete script", reply) }
-        let result = removed.compactMap(\.string)
-        logger.debug("deleted undelivered entries", metadata: ["requested": "\(ids.count)", "removed": "\(result.count)"])
-        return result
+    /// on ``RedisError/Code/connectionLost`` the outcome of the last chunk is unknown.
+    public func deleteUndelivered(tagged tag: String, as value: String, returning: String, chunk: Int = 1000) async throws -> [String] {
+        var removed: [String] = [], cursor = ""
+        repeat {
+            let reply = try await connection.command(
+                bytes: [
+                    bytes("EVAL"), bytes(QueueScripts.deleteUndeliveredTagged), bytes("1"), bytes(streamKey), bytes(options.group),
+                    bytes(tag), bytes(value), bytes(returning), bytes(cursor), bytes(String(max(1, chunk))),
+                ], retry: .never)
+            guard let parts = reply.array, parts.count == 2, let values = parts[1].array else {
+                throw RedisError.unexpectedReply("delete script", reply)
+            }
+            removed += values.map { $0.string ?? "" }
+            cursor = parts[0].string ?? ""
+        } while !cursor.isEmpty
+        logger.debug("deleted undelivered entries", metadata: ["tag": "\(tag)=\(value)", "removed": "\(removed.count)"])
+        return removed
     }
 
     /// How many entries are delivered and not yet acknowledged (the group's pending list).

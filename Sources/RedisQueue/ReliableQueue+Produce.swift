@@ -19,12 +19,19 @@ extension ReliableQueue {
     /// As with ``enqueue(_:)``, ``RedisError/Code/connectionLost`` means the outcome is unknown (all or
     /// none). Keep batches to a few thousand entries: Redis runs the transaction without interruption.
     public func enqueueMany(_ payloads: [[UInt8]]) async throws -> [String] {
-        guard !payloads.isEmpty else { return [] }
+        try await enqueueMany(entries: payloads.map { QueueEntry(payload: $0) })
+    }
+
+    /// ``enqueueMany(_:)`` for entries that carry tags beside their payload (see ``QueueEntry``).
+    public func enqueueMany(entries: [QueueEntry]) async throws -> [String] {
+        guard !entries.isEmpty else { return [] }
         var commands: [[[UInt8]]] = [[bytes("MULTI")]]
-        commands.reserveCapacity(payloads.count + 2)
+        commands.reserveCapacity(entries.count + 2)
         let key = bytes(streamKey)
-        for payload in payloads {
-            commands.append([bytes("XADD"), key, bytes("*"), bytes("payload"), payload])
+        for entry in entries {
+            var command = [bytes("XADD"), key, bytes("*"), bytes("payload"), entry.payload]
+            for tag in entry.tags { command += [bytes(tag.name), bytes(tag.value)] }
+            commands.append(command)
         }
         commands.append([bytes("EXEC")])
         let replies = try await connection.pipeline(commands, retry: .never)

@@ -10,31 +10,6 @@ import Testing
 /// regrouped with their order kept, ids resolve to their set, and a streamed task's result replaces what
 /// it streamed with one merged set (the last word per path).
 @Suite struct FileSetsTests {
-    /// Runs `body` with a pool (one connection) on a fresh schema, dropped afterwards.
-    func withSchema(_ body: (PostgresPool) async throws -> Void) async throws {
-        let url = ProcessInfo.processInfo.environment["NGENEA_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? "postgres://ngenea@127.0.0.1:55432/ngenea_test"
-        var logger = Logger(label: "file-sets-tests")
-        logger.logLevel = .error
-        let schema = PostgresIdentifier("t_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)).quoted
-        var configuration = try PostgresConfiguration(url: url)
-        configuration.poolSize = 1
-        let admin = PostgresPool(configuration: configuration, logger: logger)
-        try await admin.execute("CREATE SCHEMA \(schema)")
-        configuration.searchPath = [String(schema.dropFirst().dropLast())]
-        let pool = PostgresPool(configuration: configuration, logger: logger)
-        var failure: (any Error)?
-        do { try await body(pool) } catch { failure = error }
-        await pool.close()
-        _ = try? await admin.execute("DROP SCHEMA \(schema) CASCADE")
-        await admin.close()
-        if let failure { throw failure }
-    }
-
-    func migrate(_ pool: PostgresPool, upTo version: Int = .max) async throws {
-        try await Migrator.apply(HubMigrations.all.filter { $0.version <= version }, on: pool, lockKey: .random(in: 1...Int64.max))
-    }
-
     /// `body` on the pool's connection with foreign keys off (`session_replication_role`), so outcome
     /// rows need no jobs or tasks.
     func withoutForeignKeys(_ pool: PostgresPool, _ body: @escaping @Sendable (PostgresConnection) throws -> Void) async throws {
@@ -53,8 +28,8 @@ import Testing
     }
 
     @Test func migrationRegroupsStoredRowsInTheirOrder() async throws {
-        try await withSchema { pool in
-            try await migrate(pool, upTo: 10)
+        try await TestSchema.with { pool in
+            try await TestSchema.migrate(pool, upTo: 10)
             try await withoutForeignKeys(pool) { conn in
                 // The tasks the rows belong to (the new table's key is checked by the migration).
                 try conn.execute(
@@ -69,7 +44,7 @@ import Testing
                         (7, 1, true, '/mmfs1/a', 'failures', NULL, 'no space'), (7, 1, true, '/mmfs1/c', 'skipped', 3, NULL)
                     """)
             }
-            try await migrate(pool)
+            try await TestSchema.migrate(pool)
             try await pool.withConnection { conn in
                 let seven = try Self.rows(conn, task: 7)
                 #expect(seven.map(\.path) == ["/mmfs1/b", "/mmfs1/a", "/mmfs1/c"])
@@ -85,8 +60,8 @@ import Testing
     }
 
     @Test func aStreamedTaskKeepsOneOutcomePerPathWithTheLastWord() async throws {
-        try await withSchema { pool in
-            try await migrate(pool)
+        try await TestSchema.with { pool in
+            try await TestSchema.migrate(pool)
             try await withoutForeignKeys(pool) { conn in
                 // Two progress reports, then the result repeating one file with a new state.
                 var first = FileSets()
@@ -122,8 +97,8 @@ import Testing
     /// A progress report delivered again (the hub died between its commit and its ack) is merged, as the
     /// result consumer asks for re-deliveries, so its files are not shown twice.
     @Test func aRedeliveredProgressReportDoesNotDoubleItsFiles() async throws {
-        try await withSchema { pool in
-            try await migrate(pool)
+        try await TestSchema.with { pool in
+            try await TestSchema.migrate(pool)
             try await withoutForeignKeys(pool) { conn in
                 let report = [(FileDetail(path: "/mmfs1/p"), "processed"), (FileDetail(path: "/mmfs1/q"), "skipped")]
                 var first = FileSets()
@@ -138,8 +113,8 @@ import Testing
     }
 
     @Test func aLargeReportIsSplitIntoSetsOfAtMostPerSetFiles() async throws {
-        try await withSchema { pool in
-            try await migrate(pool)
+        try await TestSchema.with { pool in
+            try await TestSchema.migrate(pool)
             try await withoutForeignKeys(pool) { conn in
                 var sets = FileSets()
                 let count = FileSets.perSet + 3
@@ -159,8 +134,8 @@ import Testing
             "/mmfs1/a \"quoted\" name", "/mmfs1/back\\slash", "/mmfs1/tab\there", "/mmfs1/new\nline", "/mmfs1/{braces},comma",
             "/mmfs1/NULL", "/mmfs1/ünïcödé ✓", "/mmfs1/  spaces  ",
         ]
-        try await withSchema { pool in
-            try await migrate(pool)
+        try await TestSchema.with { pool in
+            try await TestSchema.migrate(pool)
             try await withoutForeignKeys(pool) { conn in
                 var sets = FileSets()
                 sets.add(
@@ -178,8 +153,8 @@ import Testing
     /// Migration 12: without per-row foreign keys, deleting jobs (one or several in a statement, as
     /// housekeeping does) still deletes their tasks and file sets, and nothing of the other jobs.
     @Test func deletingJobsDeletesTheirTasksAndFileSets() async throws {
-        try await withSchema { pool in
-            try await migrate(pool)
+        try await TestSchema.with { pool in
+            try await TestSchema.migrate(pool)
             try await pool.withConnection { conn in
                 for job in Int64(1)...3 {
                     try conn.execute(

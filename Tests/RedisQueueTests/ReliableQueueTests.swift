@@ -233,21 +233,31 @@ struct ReliableQueueTests {
         }
     }
 
-    @Test("delete removes only entries that were never delivered")
-    func deleteUndelivered() async throws {
+    @Test("delete by tag removes only that tag's entries that were never delivered, across chunks")
+    func deleteUndeliveredByTag() async throws {
         try await withTestQueue { queue in
-            let ids = try await queue.enqueueMany([bytes("a"), bytes("b"), bytes("c")])
-            let delivered = try await queue.claim(consumer: "w", count: 1)
-            #expect(delivered.deliveries.map(\.id) == [ids[0]])
+            func entry(_ job: String, _ task: String) -> QueueEntry {
+                QueueEntry(payload: bytes(task), tags: [("job", job), ("task", task)])
+            }
+            // Nothing was ever delivered: no group yet, every entry is undelivered.
+            _ = try await queue.enqueueMany(entries: [entry("1", "early")])
+            #expect(try await queue.deleteUndelivered(tagged: "job", as: "1", returning: "task") == ["early"])
+            let ids = try await queue.enqueueMany(entries: [
+                entry("1", "a"), entry("2", "b"), entry("1", "c"), entry("1", "d"), entry("2", "e"), entry("1", "f"), entry("1", "g"),
+            ])
+            _ = try await queue.enqueueMany([bytes("untagged")])
+            let delivered = try await queue.claim(consumer: "w", count: 2)
+            #expect(delivered.deliveries.map(\.id) == Array(ids.prefix(2)))
 
-            let removed = try await queue.delete(ids + ["1-1"])
-            #expect(removed == [ids[1], ids[2]])
-            #expect(try await queue.length() == 1)
-            #expect(try await queue.pendingCount() == 1)
-            #expect(try await queue.delete(ids).isEmpty)
-            #expect(try await queue.claim(consumer: "w2", count: 10).isEmpty)
-            #expect(try await queue.ack([ids[0]]) == 1)
-            #expect(try await queue.length() == 0)
+            // Two entries per script call: the cursor carries the scan to the end.
+            let removed = try await queue.deleteUndelivered(tagged: "job", as: "1", returning: "task", chunk: 2)
+            #expect(removed == ["c", "d", "f", "g"])
+            #expect(try await queue.length() == 4, "a and b (delivered), e (other job) and the untagged entry stay")
+            #expect(try await queue.pendingCount() == 2)
+            #expect(try await queue.deleteUndelivered(tagged: "job", as: "1", returning: "task").isEmpty)
+            let rest = try await queue.claim(consumer: "w2", count: 10).deliveries
+            #expect(rest.map(\.payload) == [bytes("e"), bytes("untagged")], "consumers see payloads only")
+            #expect(try await queue.deleteUndelivered(tagged: "job", as: "2", returning: "task").isEmpty, "e was delivered")
         }
     }
 
@@ -289,7 +299,7 @@ struct ReliableQueueTests {
             _ = try await admin.command(["DEL", queue.streamKey])
             #expect(try await queue.pendingCount() == 0)
             _ = try await admin.command(["DEL", queue.streamKey])
-            #expect(try await queue.delete(["1-1"]).isEmpty)
+            #expect(try await queue.deleteUndelivered(tagged: "job", as: "1", returning: "task").isEmpty)
             _ = try await admin.command(["DEL", queue.streamKey])
             #expect(try await queue.extendLease(ids: ["1-1"], consumer: "w").lost == ["1-1"])
         }

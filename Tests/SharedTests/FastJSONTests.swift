@@ -94,6 +94,22 @@ import Testing
             try Self.fastDecode(TaskEnvelope.self, envelope) == (try WireCoding.decoder().decode(TaskEnvelope.self, from: Data(envelope))))
     }
 
+    /// The hub writes envelopes from the parts it stores; the result is what the encoder writes.
+    @Test func envelopeFromStoredPartsIsWhatTheEncoderWrites() throws {
+        let envelope = TaskEnvelope(
+            taskID: "0f6e1c9a-3b8d-4a51-9d7e-2c4b6a8f0e11", attempt: 1, jobID: 42, task: "dynamo.tasks.migrate",
+            queue: try QueueName(parsing: "london.default#worker"),
+            kwargs: ["stub_size": 0, "endpoint": "a \"quoted\" name", "nested": ["k": [1, nil]]],
+            paths: [PathItem(path: "/mmfs1/data/é \\ x", size: 3), PathItem(path: "/mmfs1/dir", type: "directory")],
+            enqueuedAt: try GoldenTests.date("2026-11-23T10:11:12.345Z"))
+        let written = TaskEnvelope.json(
+            taskID: envelope.taskID, attempt: envelope.attempt, jobID: Int64(envelope.jobID), task: envelope.task,
+            queue: envelope.queue.description, kwargs: try WireCoding.encode(JSONValue.object(envelope.kwargs)),
+            paths: try WireCoding.encode(envelope.paths), enqueuedAt: WireCoding.formatDate(envelope.enqueuedAt))
+        #expect(written == (try WireCoding.encode(envelope)))
+        #expect(try Self.fastDecode(TaskEnvelope.self, written) == envelope)
+    }
+
     @Test func pathItemsInEveryFormTheManualUses() throws {
         let text = #"[{"path":"/a","message":"one reason"},{"path":"/b","message":["x","y"],"size":null,"unknown":{"k":[1,{"z":"w"}]}},"#
             + #" { "path" : "/c\u00e9\ud83d\ude00" , "type" : "directory" }]"#

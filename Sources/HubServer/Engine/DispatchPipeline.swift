@@ -7,14 +7,15 @@
 /// the hub and PostgreSQL used one core between them. Here the sends of several batches are gathered and
 /// run while the next batches are applied.
 ///
-/// Nothing is at risk while tasks wait here: they are committed, with the dispatch claim of their insert,
-/// and a hub that dies with tasks waiting leaves them to the sweep once the claims expire. The wait is
-/// bounded (`limit` tasks): past it, `submit` holds the consumer back, so tasks are sent well within
-/// their claim, and never sent both from here and by the sweep.
+/// Nothing is at risk while tasks wait here: they are committed, with the outbox row of their batch, and
+/// a hub that dies with tasks waiting leaves them to the sweep once the rows expire. The wait is bounded
+/// (`limit` tasks): past it, `submit` holds the consumer back, so tasks are sent well within their
+/// claim, and never sent both from here and by the sweep.
 actor DispatchPipeline {
     private let limit: Int
     private let perSend: Int
-    private var waiting: [Int64] = []
+    private var waiting: [OutboxBatch] = []
+    private var waitingTasks = 0
     private var sending = false
     private var blocked: [CheckedContinuation<Void, Never>] = []
     private var idle: [CheckedContinuation<Void, Never>] = []
@@ -24,15 +25,16 @@ actor DispatchPipeline {
         self.perSend = perSend
     }
 
-    /// Queues `taskIDs` to be sent; returns at once unless `limit` tasks already wait. Every caller passes
+    /// Queues `batch` to be sent; returns at once unless `limit` tasks already wait. Every caller passes
     /// the same `send` (the engine's dispatch): the one of the submit that starts a drain sends everything
-    /// waiting until the pipeline is empty again.
-    func submit(_ taskIDs: [Int64], send: @escaping @Sendable ([Int64]) async -> Void) async {
-        guard !taskIDs.isEmpty else { return }
-        while waiting.count >= limit {
+    /// waiting until the pipeline is empty again, in sends of whole batches, up to `perSend` tasks each
+    /// (or one bigger batch).
+    func submit(_ batch: OutboxBatch, send: @escaping @Sendable ([OutboxBatch]) async -> Void) async {
+        while waitingTasks >= limit {
             await withCheckedContinuation { blocked.append($0) }
         }
-        waiting += taskIDs
+        waiting.append(batch)
+        waitingTasks += batch.tasks.count
         if !sending {
             sending = true
             Task { await drain(send) }
@@ -46,14 +48,20 @@ actor DispatchPipeline {
         }
     }
 
-    private func drain(_ send: @Sendable ([Int64]) async -> Void) async {
+    private func drain(_ send: @Sendable ([OutboxBatch]) async -> Void) async {
         while !waiting.isEmpty {
-            let batch = Array(waiting.prefix(perSend))
-            waiting.removeFirst(batch.count)
+            var count = 1, tasks = waiting[0].tasks.count
+            while count < waiting.count, tasks + waiting[count].tasks.count <= perSend {
+                tasks += waiting[count].tasks.count
+                count += 1
+            }
+            let batches = Array(waiting.prefix(count))
+            waiting.removeFirst(count)
+            waitingTasks -= tasks
             let woken = blocked
             blocked.removeAll()
             for waiter in woken { waiter.resume() }
-            await send(batch)
+            await send(batches)
         }
         sending = false
         let woken = idle

@@ -56,39 +56,32 @@ extension WorkflowEngine {
     /// sweep service does, for jobs that stay PAUSING or DEQUEUING). End-of-job tasks are never taken back.
     @discardableResult
     func retract(job: Int64) async throws -> JobState {
-        var byQueue: [String: [String]] = [:]
-        for row in try await pool.query(
-            """
-            SELECT queue, entry_id FROM tasks
-            WHERE job_id = $1 AND state = 'PENDING' AND dispatched AND entry_id IS NOT NULL AND name <> ALL($2::text[])
-            """, [.int64(job), .array(Dispatcher.finalizerTasks)])
-        {
-            byQueue[try row.decode(String.self, "queue"), default: []].append(try row.decode(String.self, "entry_id"))
+        // The job's queued entries are found by their `job` tag on the queues its sent tasks went to.
+        let queues = try await pool.query(
+            "SELECT DISTINCT queue FROM tasks WHERE job_id = $1 AND state = 'PENDING' AND dispatched", [.int64(job)]
+        ).decodeColumn(String.self, "queue")
+        var removed: [String] = []
+        for queue in queues {
+            removed += try await ReliableQueue(name: queue, connection: dispatcher.redis, logger: logger)
+                .deleteUndelivered(tagged: OutgoingTask.jobTag, as: String(job), returning: OutgoingTask.taskTag)
         }
-        var queues: [String] = [], entries: [String] = []
-        for (queue, ids) in byQueue {
-            let removed = try await ReliableQueue(name: queue, connection: dispatcher.redis, logger: logger).delete(ids)
-            queues += Array(repeating: queue, count: removed.count)
-            entries += removed
-        }
-        let (removedQueues, removedEntries) = (queues, entries)
+        let removedTasks = removed
         return try await pool.transaction { conn -> JobState in
             let state = try conn.query("SELECT state FROM jobs WHERE id = $1 FOR UPDATE", [.int64(job)])
                 .decodeColumn(String.self, "state").first.flatMap(JobState.init(rawValue:)) ?? .unknown
-            // Stream ids are per stream: match on (queue, entry), never on the entry id alone.
-            let removed = "FROM unnest($2::text[], $3::text[]) AS x(queue, entry) WHERE t.job_id = $1 AND t.state = 'PENDING' AND t.queue = x.queue AND t.entry_id = x.entry"
-            let binds: [PostgresBind?] = [.int64(job), .array(removedQueues), .array(removedEntries)]
-            if !removedEntries.isEmpty {
+            let taken = "FROM unnest($2::text[]) AS x(task_id) WHERE t.task_id = x.task_id AND t.job_id = $1 AND t.state = 'PENDING'"
+            let binds: [PostgresBind?] = [.int64(job), .array(removedTasks)]
+            if !removedTasks.isEmpty {
                 // A job that ended meanwhile (a task raced its cancel) gets the task cancelled too.
                 if state == .dequeuing || state.isFinal {
-                    let cancelled = try conn.execute("UPDATE tasks t SET state = 'CANCELLED', finished = now() \(removed)", binds)
+                    let cancelled = try conn.execute("UPDATE tasks t SET state = 'CANCELLED', finished = now() \(taken)", binds)
                     // A final job's counters are closed (its open tasks were settled when it ended).
                     if state == .dequeuing {
                         try conn.execute("UPDATE jobs SET open_tasks = open_tasks - $2 WHERE id = $1", [.int64(job), .int(cancelled)])
                     }
                 } else {
                     // Back to waiting unsent; resume sends them again. (A job resumed meanwhile gets them from the sweep.)
-                    try conn.execute("UPDATE tasks t SET dispatched = false, entry_id = NULL, dispatch_claim = NULL \(removed)", binds)
+                    try conn.execute("UPDATE tasks t SET dispatched = false \(taken)", binds)
                 }
             }
             return try JobSettlement.settle(job: job, on: conn)

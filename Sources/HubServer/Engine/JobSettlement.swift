@@ -73,7 +73,8 @@ enum JobSettlement {
         job: Int64, state: JobState, open: Int, total: Int, failedTasks: Int, failedFiles: Int, on conn: PostgresConnection
     ) throws -> JobState {
         guard !state.isFinal else { return state }
-        // Running = started, sent to a worker and possibly being picked up right now, or being sent.
+        // Running = started, or sent to a worker and possibly being picked up right now, or being sent
+        // (`dispatched` covers both: on a queue, or in an outbox batch on its way).
         var running = 0
         if state == .pausing || state == .dequeuing || open == 0 {
             running =
@@ -81,7 +82,7 @@ enum JobSettlement {
                     """
                     SELECT count(*) AS n FROM tasks
                     WHERE job_id = $1
-                      AND (state = 'STARTED' OR (state = 'PENDING' AND (dispatched OR dispatch_claim > now())))
+                      AND (state = 'STARTED' OR (state = 'PENDING' AND dispatched))
                     """, [.int64(job)]
                 ).decodeColumn(Int.self, "n").first ?? 0
         }

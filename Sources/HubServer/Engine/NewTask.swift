@@ -30,14 +30,25 @@ struct NewTask: Sendable {
 }
 
 extension NewTask {
-    /// Inserts tasks with one statement (arrays unnested server-side) and returns their API ids in order.
-    /// `claimed`: the caller sends the open ones with `Dispatcher.dispatch(taskIDs:)` once this commits, so
-    /// they are inserted with its dispatch claim (no other dispatcher sends them meanwhile).
-    static func insert(_ tasks: [NewTask], claimed: Bool = false, on conn: PostgresConnection) throws -> [Int64] {
-        guard !tasks.isEmpty else { return [] }
+    /// Inserts tasks that the dispatch sweep sends (end-of-job tasks scheduled while a result is applied)
+    /// and returns their API ids in order.
+    static func insert(_ tasks: [NewTask], on conn: PostgresConnection) throws -> [Int64] {
+        try insert(tasks, sending: false, on: conn).ids
+    }
+
+    /// Inserts tasks and, for the open ones, their outbox row (migration 13); the caller sends the batch
+    /// with `Dispatcher.send` once the transaction commits. Returns the API ids in order, and the batch
+    /// (nil when no task is open).
+    static func insertForSending(_ tasks: [NewTask], on conn: PostgresConnection) throws -> (ids: [Int64], batch: OutboxBatch?) {
+        try insert(tasks, sending: true, on: conn)
+    }
+
+    /// One statement for all the tasks (arrays unnested server-side), with their outbox row when `sending`.
+    private static func insert(_ tasks: [NewTask], sending: Bool, on conn: PostgresConnection) throws -> (ids: [Int64], batch: OutboxBatch?) {
+        guard !tasks.isEmpty else { return ([], nil) }
         var taskIDs: [String] = [], jobs: [Int64] = [], runs: [Int64] = [], names: [String] = [], kinds: [String] = []
         var rules: [Int?] = [], steps: [Int?] = [], parents: [Int64?] = [], sites: [String] = [], queues: [String] = []
-        var kwargs: [String] = [], inputs: [String] = [], totals: [Int] = [], states: [String] = []
+        var kwargs: [[UInt8]] = [], inputs: [[UInt8]] = [], totals: [Int] = [], states: [String] = []
         var subdags: [Int64?] = [], nodes: [String?] = []
         for task in tasks {
             taskIDs.append(task.taskID)
@@ -50,8 +61,8 @@ extension NewTask {
             parents.append(task.parentID)
             sites.append(task.queue.site)
             queues.append(task.queue.description)
-            kwargs.append(String(decoding: try WireCoding.encode(JSONValue.object(task.kwargs)), as: UTF8.self))
-            inputs.append(String(decoding: try WireCoding.encode(task.input), as: UTF8.self))
+            kwargs.append(try WireCoding.encode(JSONValue.object(task.kwargs)))
+            inputs.append(try WireCoding.encode(task.input))
             totals.append(task.input.count)
             states.append(task.state.rawValue)
             subdags.append(task.subdag?.id)
@@ -59,32 +70,54 @@ extension NewTask {
         }
         let rows = try conn.query(
             """
-            INSERT INTO tasks (task_id, job_id, run_id, name, kind, rule_index, step_index, parent_id, site, queue,
-                               kwargs, input, input_total, state, finished, subdag_id, subdag_node, dispatch_claim)
-            SELECT t.task_id, t.job_id, t.run_id, t.name, t.kind, t.rule_index, t.step_index, t.parent_id, t.site,
-                   t.queue, t.kwargs::jsonb, t.input::jsonb, t.input_total, t.state,
-                   CASE WHEN t.state IN ('PENDING', 'STARTED') THEN NULL ELSE now() END, t.subdag_id, t.subdag_node,
-                   CASE WHEN $17 AND t.state = 'PENDING' THEN now() + make_interval(secs => $18) END
-            FROM unnest($1::text[], $2::int8[], $3::int8[], $4::text[], $5::text[], $6::int4[], $7::int4[],
-                        $8::int8[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int4[], $14::text[],
-                        $15::int8[], $16::text[])
-                 WITH ORDINALITY AS t(task_id, job_id, run_id, name, kind, rule_index, step_index, parent_id, site,
-                                      queue, kwargs, input, input_total, state, subdag_id, subdag_node, ord)
-            ORDER BY t.ord
-            RETURNING id, task_id
+            WITH inserted AS (
+                INSERT INTO tasks (task_id, job_id, run_id, name, kind, rule_index, step_index, parent_id, site, queue,
+                                   kwargs, input, input_total, state, finished, subdag_id, subdag_node, dispatched)
+                SELECT t.task_id, t.job_id, t.run_id, t.name, t.kind, t.rule_index, t.step_index, t.parent_id, t.site,
+                       t.queue, t.kwargs::jsonb, t.input::jsonb, t.input_total, t.state,
+                       CASE WHEN t.state IN ('PENDING', 'STARTED') THEN NULL ELSE now() END, t.subdag_id, t.subdag_node,
+                       $17 AND t.state = 'PENDING'
+                FROM unnest($1::text[], $2::int8[], $3::int8[], $4::text[], $5::text[], $6::int4[], $7::int4[],
+                            $8::int8[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int4[], $14::text[],
+                            $15::int8[], $16::text[])
+                     WITH ORDINALITY AS t(task_id, job_id, run_id, name, kind, rule_index, step_index, parent_id, site,
+                                          queue, kwargs, input, input_total, state, subdag_id, subdag_node, ord)
+                ORDER BY t.ord
+                RETURNING id, task_id, dispatched
+            ), outbox AS (
+                INSERT INTO dispatch_outbox (tasks, claim_until)
+                SELECT array_agg(id), now() + make_interval(secs => $18) FROM inserted WHERE dispatched
+                HAVING count(*) > 0
+                RETURNING id
+            )
+            SELECT i.id, i.task_id, (SELECT id FROM outbox) AS outbox FROM inserted i
             """,
             [
                 .array(taskIDs), .array(jobs), .array(runs), .array(names), .array(kinds), .array(rules), .array(steps),
-                .array(parents), .array(sites), .array(queues), .array(kwargs), .array(inputs), .array(totals),
-                .array(states), .array(subdags), .array(nodes), .bool(claimed),
-                Dispatcher.claimSeconds,
+                .array(parents), .array(sites), .array(queues), .array(kwargs.map { String(decoding: $0, as: UTF8.self) }),
+                .array(inputs.map { String(decoding: $0, as: UTF8.self) }), .array(totals), .array(states),
+                .array(subdags), .array(nodes), .bool(sending), Dispatcher.claimSeconds,
             ])
         // RETURNING order is not guaranteed: map by the wire id.
-        var ids: [String: Int64] = [:]
-        for row in rows { ids[try row.decode(String.self, "task_id")] = try row.decode(Int64.self, "id") }
-        return try tasks.map { task in
-            guard let id = ids[task.taskID] else { throw EngineError.missingTask(task.taskID) }
+        var byTaskID: [String: Int64] = [:], outboxRow: Int64?
+        for row in rows {
+            byTaskID[try row.decode(String.self, "task_id")] = try row.decode(Int64.self, "id")
+            outboxRow = try outboxRow ?? row.decode(Int64?.self, "outbox")
+        }
+        let ids = try tasks.map { task in
+            guard let id = byTaskID[task.taskID] else { throw EngineError.missingTask(task.taskID) }
             return id
         }
+        guard let outboxRow else { return (ids, nil) }
+        let enqueuedAt = WireCoding.formatDate(Date())
+        var outgoing: [OutgoingTask] = []
+        for (index, task) in tasks.enumerated() where task.state == .pending {
+            let envelope = TaskEnvelope.json(
+                taskID: task.taskID, attempt: 1, jobID: task.jobID, task: task.name, queue: queues[index],
+                kwargs: kwargs[index], paths: inputs[index], enqueuedAt: enqueuedAt)
+            outgoing.append(
+                OutgoingTask(id: ids[index], taskID: task.taskID, job: task.jobID, name: task.name, queue: queues[index], envelope: envelope))
+        }
+        return (ids, OutboxBatch(rowID: outboxRow, tasks: outgoing))
     }
 }

@@ -30,7 +30,7 @@ extension WorkflowEngine {
         }
         let runs = self.runs
         let (starts, batches, finished) = (started, progress, results)
-        let toDispatch = try await pool.transaction { conn -> [Int64] in
+        let toDispatch = try await pool.transaction { conn -> [OutboxBatch] in
             var applier = ResultApplier(conn: conn, runs: runs)
             // Every job this batch touches is locked first, in id order, so that replicas applying other
             // batches cannot deadlock on them.
@@ -44,7 +44,7 @@ extension WorkflowEngine {
             return applier.toDispatch
         }
         let engine = self
-        await pipeline.submit(toDispatch) { ids in await engine.dispatch(ids) }
+        for batch in toDispatch { await pipeline.submit(batch) { batches in await engine.dispatch(batches) } }
     }
 }
 
@@ -52,7 +52,8 @@ extension WorkflowEngine {
 struct ResultApplier {
     let conn: PostgresConnection
     let runs: RunCache
-    private(set) var toDispatch: [Int64] = []
+    /// The open tasks this transaction created, to send once it commits.
+    private(set) var toDispatch: [OutboxBatch] = []
     private var limitsBySite: [String: BatchPlanner.BatchLimits] = [:]
     private var subdags: SubDAGPlanner
     /// Files each job had counted when this transaction read it (dynamic batching).
@@ -213,8 +214,7 @@ struct ResultApplier {
             }
             created += next
         }
-        let ids = try NewTask.insert(created, claimed: true, on: conn)
-        for (index, task) in created.enumerated() where task.isOpen { toDispatch.append(ids[index]) }
+        if let batch = try NewTask.insertForSending(created, on: conn).batch { toDispatch.append(batch) }
         try JobSettlement.apply(deltas, on: conn)
     }
 
@@ -230,7 +230,7 @@ struct ResultApplier {
             let queue = try QueueName(parsing: item.queue)
             var kwargs = try WireCoding.decode([String: JSONValue].self, from: Array(item.kwargs.utf8))
             kwargs["child"] = .bool(true)
-            var tasks = try (result.discover ?? []).map { directory in
+            var tasks = (result.discover ?? []).map { directory in
                 NewTask(
                     jobID: item.job, runID: run.id, name: item.name, kind: .discovery, parentID: item.id, queue: queue,
                     kwargs: kwargs, input: [PathItem(path: directory, type: "directory")])

@@ -24,7 +24,7 @@ extension WorkflowEngine {
     func submit(_ system: SystemTask) async throws -> (job: Int64, task: String) {
         let queue = try QueueName(site: system.site, queue: "default", function: .settings)
         let short = system.name.split(separator: ".").last.map(String.init) ?? system.name
-        let (jobID, ids, taskUUID) = try await pool.transaction { conn -> (Int64, [Int64], String) in
+        let (jobID, outbox, taskUUID) = try await pool.transaction { conn -> (Int64, OutboxBatch?, String) in
             let jobID = try conn.query(
                 """
                 INSERT INTO jobs (workflow_name, site, queue, owner_id, system, is_settings_job, paths, request, friendly_name)
@@ -42,14 +42,14 @@ extension WorkflowEngine {
             ).decodeColumn(Int64.self, "id").first ?? 0
             let task = NewTask(
                 jobID: jobID, runID: runID, name: system.name, kind: .system, queue: queue, kwargs: system.kwargs, input: [])
-            let ids = try NewTask.insert([task], claimed: true, on: conn)
+            let batch = try NewTask.insertForSending([task], on: conn).batch
             var delta = JobSettlement.Delta()
             delta.created = 1
             delta.opened = 1
             _ = try JobSettlement.apply(delta, job: jobID, on: conn)
-            return (jobID, ids, task.taskID)
+            return (jobID, batch, task.taskID)
         }
-        await dispatch(ids)
+        await dispatch(outbox.map { [$0] } ?? [])
         return (jobID, taskUUID)
     }
 }

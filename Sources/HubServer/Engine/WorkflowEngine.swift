@@ -59,7 +59,7 @@ struct WorkflowEngine: Sendable {
         let requestJSON = try PostgresBind.json(encoding: JSONValue.object(body), encoder: WireCoding.encoder())
         let runs = self.runs
         let label = workflow.definition.label
-        let (jobID, open) = try await pool.transaction { conn -> (Int64, [Int64]) in
+        let (jobID, outbox) = try await pool.transaction { conn -> (Int64, OutboxBatch?) in
             let jobID: Int64
             if let existing = request.job {
                 guard
@@ -121,23 +121,25 @@ struct WorkflowEngine: Sendable {
                 }
                 delta.numfiles = planned.matched
             }
-            let ids = try NewTask.insert(tasks, claimed: true, on: conn)
+            let batch = try NewTask.insertForSending(tasks, on: conn).batch
             delta.created = tasks.count
             delta.opened = tasks.count
             try JobSettlement.apply(delta, job: jobID, on: conn)
-            return (jobID, ids)
+            return (jobID, batch)
         }
-        await dispatch(open)
+        await dispatch(outbox.map { [$0] } ?? [])
         logger.info("job \(jobID): \(workflow.definition.name) on \(request.site), \(request.paths.count) paths")
         return jobID
     }
 
-    /// Sends tasks now; on failure the dispatcher's sweep sends them later, so this only logs.
-    func dispatch(_ taskIDs: [Int64]) async {
+    /// Sends committed outbox batches now; on failure the dispatcher's sweep sends them once their outbox
+    /// rows expire, so this only logs.
+    func dispatch(_ batches: [OutboxBatch]) async {
         do {
-            for job in try await dispatcher.dispatch(taskIDs: taskIDs) { try await retract(job: job) }
+            for job in try await dispatcher.send(batches) { try await retract(job: job) }
         } catch {
-            logger.warning("could not send \(taskIDs.count) tasks now (they are sent on the next sweep): \(error)")
+            let count = batches.reduce(0) { $0 + $1.tasks.count }
+            logger.warning("could not send \(count) tasks now (the sweep sends them once their outbox rows expire): \(error)")
         }
     }
 

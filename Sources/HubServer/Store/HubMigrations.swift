@@ -268,5 +268,6 @@ enum HubMigrations {
         fileRowsWithoutJobIndex,
         fileSets,
         hotPath,
+        outbox,
     ]
 }

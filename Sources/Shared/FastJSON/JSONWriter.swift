@@ -97,6 +97,12 @@ public struct JSONWriter {
         endArray()
     }
 
+    /// A value that is already JSON (as the encoder wrote it), spliced in as it is.
+    public mutating func raw(_ json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
+    }
+
     /// `value` as `WireCoding.encoder()` writes it.
     public mutating func encoded<T: Encodable>(_ value: T) throws {
         separate()

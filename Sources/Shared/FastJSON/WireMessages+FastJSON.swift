@@ -377,3 +377,37 @@ extension TaskEnvelope: FastJSONDecodable {
             paths: paths, streamResults: streamResults, enqueuedAt: enqueuedAt, version: header.version)
     }
 }
+
+extension TaskEnvelope {
+    /// The envelope's JSON, as the encoder writes it, from parts the hub holds when it creates the task:
+    /// `kwargs` and `paths` already encoded (it stores them so), so sending a task costs no re-encoding.
+    public static func json(
+        taskID: String, attempt: Int, jobID: Int64, task: String, queue: String, kwargs: [UInt8], paths: [UInt8],
+        streamResults: Bool = false, enqueuedAt: String
+    ) -> [UInt8] {
+        var writer = JSONWriter(capacity: 192 + kwargs.count + paths.count)
+        writer.beginObject()
+        writer.key("attempt")
+        writer.int(attempt)
+        writer.key("enqueued_at")
+        writer.string(enqueuedAt)
+        writer.key("jobid")
+        writer.int(jobID)
+        writer.key("kwargs")
+        writer.raw(kwargs)
+        writer.key("paths")
+        writer.raw(paths)
+        writer.key("queue")
+        writer.string(queue)
+        writer.key("stream_results")
+        writer.bool(streamResults)
+        writer.key("task")
+        writer.string(task)
+        writer.key("task_id")
+        writer.string(taskID)
+        writer.key("v")
+        writer.int(WireVersion.current)
+        writer.endObject()
+        return writer.bytes
+    }
+}

@@ -1,0 +1,32 @@
+import RedisQueue
+
+/// Tasks committed together with the `dispatch_outbox` row that stands for them until they are on their
+/// queues (migration 13): the creator sends them once its transaction commits, and deletes the row.
+struct OutboxBatch: Sendable {
+    /// The `dispatch_outbox` row.
+    var rowID: Int64
+    var tasks: [OutgoingTask]
+}
+
+/// A task on its way to its queue: the stream entry the dispatcher adds.
+struct OutgoingTask: Sendable {
+    /// The API id.
+    var id: Int64
+    var job: Int64
+    var queue: String
+    var entry: QueueEntry
+
+    /// The entry's tags (docs/wire-protocol.md): `task`, the wire id, and `job`, by which a pause or
+    /// cancel finds the job's queued tasks. End-of-job tasks (`Dispatcher.finalizerTasks`) get an empty
+    /// `job`: they are never taken back with their job.
+    init(id: Int64, taskID: String, job: Int64, name: String, queue: String, envelope: [UInt8]) {
+        self.id = id
+        self.job = job
+        self.queue = queue
+        let tag = Dispatcher.finalizerTasks.contains(name) ? "" : String(job)
+        self.entry = QueueEntry(payload: envelope, tags: [(Self.jobTag, tag), (Self.taskTag, taskID)])
+    }
+
+    static let jobTag = "job"
+    static let taskTag = "task"
+}

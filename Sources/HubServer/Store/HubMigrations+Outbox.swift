@@ -1,0 +1,28 @@
+import Postgres
+
+extension HubMigrations {
+    /// Sending a task no longer writes its row again: an outbox row per dispatch batch stands for the
+    /// batch's tasks until they are on their queues.
+    ///
+    /// Before, each task was inserted with a dispatch claim and, after its XADD, updated to "dispatched"
+    /// with its stream entry id (kept for taking it back on a pause or cancel): a quarter of the database's
+    /// work per task. Now `dispatched` means "on its queue, or in a live outbox row about to be": tasks are
+    /// inserted so, in the transaction that also inserts their batch's `dispatch_outbox` row, and that row
+    /// is deleted once the batch is on its queues. A row whose claim expired (its hub died, or Redis failed)
+    /// returns its tasks to waiting for the sweep. A paused or cancelled job's entries are found on the
+    /// streams by the `job` tag each entry carries, so no entry id is stored.
+    ///
+    /// Tasks claimed by the old per-task claim and never sent are `NOT dispatched` and the sweep sends them.
+    /// Entries queued before this migration carry no tag: a pause or cancel does not take those back, and
+    /// they run.
+    static let outbox = Migration(
+        version: 13, name: "dispatch outbox rows per batch instead of a dispatched update per task",
+        sql: """
+            CREATE TABLE dispatch_outbox (
+                id          bigserial PRIMARY KEY,
+                tasks       bigint[] NOT NULL,
+                claim_until timestamptz NOT NULL
+            );
+            ALTER TABLE tasks DROP COLUMN dispatch_claim, DROP COLUMN entry_id;
+            """)
+}

@@ -1,0 +1,184 @@
+import Foundation
+import HubCore
+import Logging
+import Postgres
+import RedisQueue
+import Shared
+import Testing
+
+@testable import HubServer
+
+/// The dispatch outbox (migration 13) against real PostgreSQL and Redis: a committed batch goes to its
+/// queue tagged with its job and its outbox row goes; a row left by a sender that died is swept once it
+/// expires; a pause takes the job's undelivered entries back (and only its own), resume sends them again,
+/// and a cancel cancels them.
+@Suite(.serialized) struct OutboxTests {
+    /// What a test works with: the engine on a fresh schema, Redis, and a site name of its own (so its
+    /// queue streams are its own).
+    struct Fixture {
+        let engine: WorkflowEngine
+        let pool: PostgresPool
+        let redis: RedisConnection
+        let site: String
+
+        var queue: ReliableQueue {
+            ReliableQueue(name: (try? QueueName(site: site, queue: "default", function: .worker).description) ?? "", connection: redis)
+        }
+
+        /// A STARTED job with `count` open migrate tasks (and one SKIPPED one, which is never sent),
+        /// inserted for sending. Returns the job and its outbox batch, not yet sent.
+        func job(tasks count: Int) async throws -> (id: Int64, batch: OutboxBatch) {
+            let site = self.site
+            return try await pool.transaction { conn in
+                let job = try conn.query(
+                    "INSERT INTO jobs (workflow_name, site, queue, paths, request, state) VALUES ('migrate', $1, 'default', '[]', '{}', 'STARTED') RETURNING id",
+                    [.string(site)]
+                ).decodeColumn(Int64.self, "id").first ?? 0
+                let run = try conn.query(
+                    "INSERT INTO job_runs (job_id, workflow_name, site, resolved) VALUES ($1, 'migrate', $2, '{}') RETURNING id",
+                    [.int64(job), .string(site)]
+                ).decodeColumn(Int64.self, "id").first ?? 0
+                let queue = try QueueName(site: site, queue: "default", function: .worker)
+                var tasks = (0..<count).map { index in
+                    NewTask(
+                        jobID: job, runID: run, name: "dynamo.tasks.migrate", kind: .step, queue: queue, kwargs: ["stub_size": 0],
+                        input: [PathItem(path: "/mmfs1/job\(job)/f\(index)")])
+                }
+                var skipped = NewTask(jobID: job, runID: run, name: "dynamo.tasks.recall", kind: .step, queue: queue, kwargs: [:], input: [])
+                skipped.state = .skipped
+                tasks.append(skipped)
+                let inserted = try NewTask.insertForSending(tasks, on: conn)
+                var delta = JobSettlement.Delta()
+                delta.created = tasks.count
+                delta.opened = count
+                _ = try JobSettlement.apply(delta, job: job, on: conn)
+                guard let batch = inserted.batch else { throw TestFailure("no outbox batch for \(count) open tasks") }
+                return (job, batch)
+            }
+        }
+
+        /// The queue's entries, oldest first: payload and tags.
+        func entries() async throws -> [(payload: [UInt8], job: String, task: String)] {
+            let reply = try await redis.command(["XRANGE", queue.streamKey, "-", "+"])
+            return (reply.array ?? []).compactMap { entry in
+                guard let parts = entry.array, parts.count == 2, let flat = parts[1].array else { return nil }
+                var fields: [String: [UInt8]] = [:]
+                for index in stride(from: 0, to: flat.count - 1, by: 2) {
+                    if let name = flat[index].string, let value = flat[index + 1].bytes { fields[name] = value }
+                }
+                return (fields["payload"] ?? [], String(decoding: fields["job"] ?? [], as: UTF8.self),
+                        String(decoding: fields["task"] ?? [], as: UTF8.self))
+            }
+        }
+
+        func count(_ sql: String, _ binds: [PostgresBind?] = []) async throws -> Int {
+            try await pool.query(sql, binds).decodeColumn(Int.self, "n").first ?? -1
+        }
+
+        func state(of job: Int64) async throws -> String {
+            try await pool.query("SELECT state FROM jobs WHERE id = $1", [.int64(job)]).decodeColumn(String.self, "state").first ?? ""
+        }
+    }
+
+    struct TestFailure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    func withFixture(_ body: (Fixture) async throws -> Void) async throws {
+        try await TestSchema.with(connections: 4) { pool in
+            try await TestSchema.migrate(pool)
+            var logger = Logger(label: "outbox-tests")
+            logger.logLevel = .error
+            let url = ProcessInfo.processInfo.environment["NGENEA_TEST_REDIS_URL"] ?? "redis://127.0.0.1:56379/0"
+            let redis = RedisConnection(configuration: try RedisConfiguration(url: url), name: "outbox-tests", logger: logger)
+            let fixture = Fixture(
+                engine: WorkflowEngine(pool: pool, redis: redis, logger: logger), pool: pool, redis: redis,
+                site: "outbox" + String(UInt32.random(in: 0...UInt32.max), radix: 16))
+            var failure: (any Error)?
+            do { try await body(fixture) } catch { failure = error }
+            _ = try? await redis.command(["DEL", fixture.queue.streamKey])
+            await redis.close()
+            if let failure { throw failure }
+        }
+    }
+
+    @Test func aCommittedBatchGoesToItsQueueTaggedWithItsJobAndItsOutboxRowGoes() async throws {
+        try await withFixture { fixture in
+            let (job, batch) = try await fixture.job(tasks: 3)
+            #expect(batch.tasks.count == 3, "the SKIPPED task is not sent")
+            #expect(try await fixture.count("SELECT count(*) AS n FROM tasks WHERE dispatched") == 3)
+            #expect(try await fixture.count("SELECT cardinality(tasks) AS n FROM dispatch_outbox WHERE id = $1", [.int64(batch.rowID)]) == 3)
+
+            await fixture.engine.dispatch([batch])
+            let entries = try await fixture.entries()
+            #expect(entries.count == 3)
+            let wireIDs = try await fixture.pool.query("SELECT task_id FROM tasks WHERE job_id = $1 AND state = 'PENDING' ORDER BY id", [.int64(job)])
+                .decodeColumn(String.self, "task_id")
+            #expect(entries.map(\.task) == wireIDs)
+            #expect(entries.allSatisfy { $0.job == String(job) })
+            let envelopes = try entries.map { try WireCoding.decode(TaskEnvelope.self, from: $0.payload) }
+            #expect(envelopes.map(\.taskID) == wireIDs)
+            #expect(envelopes.allSatisfy { $0.jobID == Int(job) && $0.attempt == 1 && $0.kwargs["stub_size"] == .int(0) })
+            #expect(envelopes.map { $0.paths.map(\.path) } == (0..<3).map { ["/mmfs1/job\(job)/f\($0)"] })
+            #expect(try await fixture.count("SELECT count(*) AS n FROM dispatch_outbox") == 0)
+            // Nothing waits, so the sweep sends nothing more.
+            try await fixture.engine.sweep()
+            #expect(try await fixture.entries().count == 3)
+        }
+    }
+
+    @Test func anOutboxRowLeftByADeadSenderIsSweptOnceItExpires() async throws {
+        try await withFixture { fixture in
+            let (active, _) = try await fixture.job(tasks: 2)
+            let (paused, _) = try await fixture.job(tasks: 1)
+            try await fixture.pool.execute("UPDATE jobs SET state = 'PAUSED' WHERE id = $1", [.int64(paused)])
+            // Its sender "died": nothing was sent. While the row's claim holds, the sweep leaves it alone.
+            try await fixture.engine.sweep()
+            #expect(try await fixture.entries().isEmpty)
+            #expect(try await fixture.count("SELECT count(*) AS n FROM dispatch_outbox") == 2)
+
+            try await fixture.pool.execute("UPDATE dispatch_outbox SET claim_until = now() - interval '1 second'")
+            try await fixture.engine.sweep()
+            let entries = try await fixture.entries()
+            #expect(entries.map(\.job) == [String(active), String(active)], "the paused job's task waits for its resume")
+            #expect(try await fixture.count("SELECT count(*) AS n FROM dispatch_outbox") == 0)
+            #expect(
+                try await fixture.count("SELECT count(*) AS n FROM tasks WHERE job_id = $1 AND dispatched", [.int64(active)]) == 2)
+            #expect(
+                try await fixture.count("SELECT count(*) AS n FROM tasks WHERE job_id = $1 AND NOT dispatched AND state = 'PENDING'", [.int64(paused)]) == 1)
+            // The swept entries are what a creator writes: the same envelope, built by PostgreSQL.
+            let envelope = try WireCoding.decode(TaskEnvelope.self, from: entries[0].payload)
+            #expect(envelope.jobID == Int(active) && envelope.task == "dynamo.tasks.migrate" && envelope.kwargs["stub_size"] == .int(0))
+        }
+    }
+
+    @Test func pauseTakesBackOnlyTheJobsUndeliveredEntriesResumeSendsThemAndCancelCancelsThem() async throws {
+        try await withFixture { fixture in
+            let (first, firstBatch) = try await fixture.job(tasks: 5)
+            let (second, secondBatch) = try await fixture.job(tasks: 2)
+            await fixture.engine.dispatch([firstBatch, secondBatch])
+            // A worker takes two of the first job's tasks: they are delivered, and run on.
+            let delivered = try await fixture.queue.claim(consumer: "worker-1", count: 2).deliveries
+            #expect(delivered.count == 2)
+
+            #expect(try await fixture.engine.control(.pause, job: first) == .pausing, "two tasks are still running")
+            let afterPause = try await fixture.entries()
+            #expect(afterPause.filter { $0.job == String(first) }.count == 2, "the delivered ones stay")
+            #expect(afterPause.filter { $0.job == String(second) }.count == 2, "the other job's entries stay")
+            #expect(
+                try await fixture.count("SELECT count(*) AS n FROM tasks WHERE job_id = $1 AND state = 'PENDING' AND NOT dispatched", [.int64(first)]) == 3)
+
+            #expect(try await fixture.engine.control(.resume, job: first) == .started)
+            let afterResume = try await fixture.entries()
+            #expect(afterResume.filter { $0.job == String(first) }.count == 5)
+            #expect(try await fixture.count("SELECT count(*) AS n FROM tasks WHERE job_id = $1 AND dispatched", [.int64(first)]) == 5)
+
+            #expect(try await fixture.engine.control(.cancel, job: second) == .cancelled, "nothing of it was delivered")
+            #expect(try await fixture.entries().filter { $0.job == String(second) }.isEmpty)
+            #expect(try await fixture.count("SELECT count(*) AS n FROM tasks WHERE job_id = $1 AND state = 'CANCELLED'", [.int64(second)]) == 2)
+            #expect(try await fixture.count("SELECT open_tasks AS n FROM jobs WHERE id = $1", [.int64(second)]) == 0)
+            #expect(try await fixture.state(of: first) == "STARTED")
+        }
+    }
+}
