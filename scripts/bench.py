@@ -163,6 +163,7 @@ def main():
     parser.add_argument("--bin", required=True)
     parser.add_argument("--files", type=int, default=100_000)
     parser.add_argument("--migrate-files", type=int, default=4_000)
+    parser.add_argument("--migrate-rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--keep", action="store_true", help="keep the work folder and the database")
     parser.add_argument("--only", choices=("40", "1", "dynamic", "migrate"), help="run one of the measurements")
@@ -189,25 +190,49 @@ def main():
             print(f"peak RSS: hub {peak_rss_mb(bench.hub.pid):.0f} MB, worker {peak_rss_mb(bench.worker.pid):.0f} MB")
             return
         bench.batch_size(40)
+        # (a) left a few hundred thousand dead rows; their clean-up (autovacuum) would otherwise run during (b).
+        subprocess.run(["psql", bench.db_url, "-qc", "VACUUM ANALYZE"], check=True)
         per_dir = 500
         dirs = max(1, args.migrate_files // per_dir)
-        via_hub = make_tree(bench.mount, "migrate-hub", dirs, per_dir, 4096)
-        direct = make_tree(bench.mount, "migrate-direct", dirs, per_dir, 4096)
-        elapsed, detail, progress = bench.job("migrate", [via_hub])
         files = dirs * per_dir
-        print(f"(b) migrate via hub: {detail['state']} {files} files in {elapsed:.2f} s = {files / elapsed:,.0f} files/s")
-        batches = []
-        for d in sorted(os.listdir(direct)):
-            names = sorted(os.listdir(os.path.join(direct, d)))
-            for start in range(0, len(names), 40):
-                batches.append([os.path.join(direct, d, n) for n in names[start:start + 40]])
         env = dict(os.environ, NGSIM_SITE=bench.site)
-        started = time.monotonic()
-        with concurrent.futures.ThreadPoolExecutor(args.threads) as pool:
-            list(pool.map(lambda b: subprocess.run([f"{bench.work}/bin/ngmigrate", *b], env=env, capture_output=True), batches))
-        direct_elapsed = time.monotonic() - started
-        print(f"    the tool directly on the same {len(batches)} batches, {args.threads} at a time: {direct_elapsed:.2f} s"
-              f" = {files / direct_elapsed:,.0f} files/s; hub/direct = {direct_elapsed / elapsed:.0%}")
+
+        def via_hub(tree):
+            elapsed, detail, _ = bench.job("migrate", [tree])
+            if detail["state"] != "SUCCESS":
+                sys.exit(f"the migrate job ended {detail['state']}")
+            return elapsed
+
+        def direct(tree):
+            batches = []
+            for d in sorted(os.listdir(tree)):
+                names = sorted(os.listdir(os.path.join(tree, d)))
+                for start in range(0, len(names), 40):
+                    batches.append([os.path.join(tree, d, n) for n in names[start:start + 40]])
+            started = time.monotonic()
+            with concurrent.futures.ThreadPoolExecutor(args.threads) as pool:
+                list(pool.map(lambda b: subprocess.run([f"{bench.work}/bin/ngmigrate", *b], env=env, capture_output=True), batches))
+            return time.monotonic() - started, len(batches)
+
+        # Runs of the same tool on this machine vary by a third from one to the next: several rounds, each
+        # on fresh trees, the hub first in one round and the tool first in the next, and the median ratio.
+        ratios = []
+        for round in range(args.migrate_rounds):
+            trees = [make_tree(bench.mount, f"migrate-{round}-{which}", dirs, per_dir, 4096) for which in ("hub", "direct")]
+            if round % 2 == 0:
+                hub_elapsed = via_hub(trees[0])
+                cpu = bench.last_cpu
+                direct_elapsed, batches = direct(trees[1])
+            else:
+                direct_elapsed, batches = direct(trees[1])
+                hub_elapsed = via_hub(trees[0])
+                cpu = bench.last_cpu
+            ratios.append(direct_elapsed / hub_elapsed)
+            print(f"(b) migrate, round {round + 1}: via hub {files} files in {hub_elapsed:.2f} s = {files / hub_elapsed:,.0f} files/s"
+                  f" (CPU seconds: {cpu}); the tool directly on the same {batches} batches, {args.threads} at a time:"
+                  f" {direct_elapsed:.2f} s; hub/direct = {ratios[-1]:.0%}")
+        print(f"(b) migrate: hub/direct median {sorted(ratios)[len(ratios) // 2]:.0%} over {len(ratios)} rounds"
+              f" ({', '.join(f'{r:.0%}' for r in ratios)})")
         print(f"peak RSS: hub {peak_rss_mb(bench.hub.pid):.0f} MB, worker {peak_rss_mb(bench.worker.pid):.0f} MB")
     finally:
         bench.stop()
