@@ -54,13 +54,19 @@ public enum WireCoding {
     private static let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
     private static let withoutFraction = Date.ISO8601FormatStyle()
 
-    /// ISO 8601, UTC, with milliseconds.
+    /// ISO 8601, UTC, with milliseconds (`WireDate`; Foundation's style outside its years).
     public static func formatDate(_ date: Date) -> String {
-        withFraction.format(date)
+        WireDate.format(date) ?? withFraction.format(date)
     }
 
-    /// Parses ISO 8601 with or without fractional seconds, with or without an offset (naive = UTC).
+    /// Parses ISO 8601 with or without fractional seconds, with or without an offset (naive = UTC). The
+    /// wire's own form is read by `WireDate` (strictly: no February 30th), the rest by Foundation.
     public static func parseDate(_ text: String) -> Date? {
+        switch WireDate.parse(text) {
+        case .date(let date): return date
+        case .invalid: return nil
+        case .otherForm: break
+        }
         if let date = try? withFraction.parse(text) { return date }
         if let date = try? withoutFraction.parse(text) { return date }
         // Naive date-time (no offset), as in the manual's result example: read as UTC.

@@ -21,6 +21,36 @@ import Testing
         #expect(WireCoding.parseDate(text) == nil)
     }
 
+    /// The wire's own form is read and written by hand (years 1583-9999, Foundation before): exact to the
+    /// millisecond both ways, and the same calendar fields as Foundation's ISO 8601 style.
+    @Test func wireDatesRoundTripToTheMillisecondAndAgreeWithFoundation() throws {
+        let foundation = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        var generator = SystemRandomNumberGenerator()
+        // Years 1583 to 9999 in milliseconds since 1970, the edges, leap days, and a few years before.
+        var samples: [Int64] = [
+            0, -1, 1, 86_399_999, -12_212_553_600_000, -12_212_553_600_001, 253_402_300_799_999, 951_782_400_000, 4_107_542_400_000,
+        ]
+        for _ in 0..<20_000 { samples.append(Int64.random(in: -12_212_553_600_000...253_402_300_799_999, using: &generator)) }
+        for _ in 0..<100 { samples.append(Int64.random(in: -62_135_596_800_000 ... -12_212_553_600_001, using: &generator)) }
+        for milliseconds in samples {
+            let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+            let text = WireCoding.formatDate(date)
+            guard milliseconds >= -12_212_553_600_000 else {
+                #expect(text == foundation.format(date), "before 1583 the date is Foundation's")
+                continue
+            }
+            #expect(WireCoding.parseDate(text) == date, "\(text)")
+            #expect(WireCoding.formatDate(try #require(WireCoding.parseDate(text))) == text, "\(text)")
+            // A quarter of a millisecond in, Foundation's flooring and our rounding name the same millisecond.
+            #expect(text == foundation.format(date.addingTimeInterval(0.00025)), "\(milliseconds)")
+        }
+        #expect(WireCoding.formatDate(try #require(WireCoding.parseDate("2024-02-29T23:59:59.838Z"))) == "2024-02-29T23:59:59.838Z")
+        // The wire's form but no date (Foundation would roll these over to the next day): refused.
+        for text in ["2023-02-29T00:00:00.000Z", "2023-04-25T24:00:00.000Z", "2023-04-25T14:56:31.2x3Z", "2023-04-31T00:00:00.000Z"] {
+            #expect(WireCoding.parseDate(text) == nil, "\(text)")
+        }
+    }
+
     @Test func refusesANewerWireVersion() {
         let json = #"{"v": 99, "task_id": "t", "attempt": 1, "jobid": 1, "task": "x", "queue": "a.b#worker", "enqueued_at": "2026-01-01T00:00:00Z"}"#
         #expect(throws: DecodingError.self) { try WireCoding.decode(TaskEnvelope.self, from: Array(json.utf8)) }
