@@ -32,15 +32,13 @@ extension WorkflowEngine {
         let (starts, batches, finished) = (started, progress, results)
         let toDispatch = try await pool.transaction { conn -> [OutboxBatch] in
             var applier = ResultApplier(conn: conn, runs: runs)
-            // Every job this batch touches is locked first, in id order, so that replicas applying other
-            // batches cannot deadlock on them.
-            let jobs = Set(starts.map(\.jobID) + batches.map(\.batch.jobID) + finished.map(\.jobID)).map(Int64.init).sorted()
-            if !jobs.isEmpty {
-                try conn.execute("SELECT id FROM jobs WHERE id = ANY($1::int8[]) ORDER BY id FOR UPDATE", [.array(jobs)])
-            }
+            // Task rows first, without their jobs' locks, so that concurrent appliers (the consumer's lanes,
+            // other replicas) record their tasks side by side.
             try applier.started(starts)
             for (batch, redelivered) in batches { try applier.progress(batch, redelivered: redelivered) }
             try applier.results(finished)
+            // Then the jobs advance under their locks (taken in id order: appliers cannot deadlock on them).
+            try applier.advance()
             return applier.toDispatch
         }
         let engine = self
@@ -48,7 +46,14 @@ extension WorkflowEngine {
     }
 }
 
-/// One transaction's worth of message application.
+/// One transaction's worth of message application, in two phases.
+///
+/// First the messages are recorded on their tasks (`started`, `progress`, `results`): fenced updates of
+/// those task rows and their file sets, which no other applier touches. Then `advance` locks the jobs
+/// involved and takes every decision that depends on more than the task itself: whether the job is
+/// stopping, the next steps, sub-DAG children whose parents have all closed, the job's counters and state.
+/// Under the lock each statement sees what other appliers committed before it, so two appliers that close
+/// the last two parents of a sub-DAG node, or the last two tasks of a job, cannot both miss the other.
 struct ResultApplier {
     let conn: PostgresConnection
     let runs: RunCache
@@ -58,6 +63,9 @@ struct ResultApplier {
     private var subdags: SubDAGPlanner
     /// Files each job had counted when this transaction read it (dynamic batching).
     private var jobFiles: [Int64: Int] = [:]
+    /// Jobs whose tasks started, and the results applied, recorded for `advance`.
+    private var startedJobs: [Int64] = []
+    private var applied: [Applied] = []
 
     init(conn: PostgresConnection, runs: RunCache) {
         self.conn = conn
@@ -80,7 +88,7 @@ struct ResultApplier {
             """,
             [.array(list.map(\.taskID)), .array(list.map(\.attempt)), .array(list.map(\.started)), .array(list.map(\.node))]
         ).decodeColumn(Int64.self, "job_id")
-        try markStarted(jobs: jobs)
+        startedJobs += jobs
     }
 
     /// Pending jobs whose tasks have started (or finished: a quick task sends no `started`) are STARTED.
@@ -159,7 +167,6 @@ struct ResultApplier {
         // Rows not returned were duplicates or superseded attempts: already applied, or not ours to apply.
         guard !rows.isEmpty else { return }
         let byID = Dictionary(uniqueKeysWithValues: zip(list.map(\.taskID), zip(list, states).map { $0 }))
-        var applied: [Applied] = []
         var files = FileSets()
         for row in rows {
             let taskID = try row.decode(String.self, "task_id")
@@ -181,10 +188,12 @@ struct ResultApplier {
         }
         try files.insert(on: conn)
         try storePassedOn(of: applied.filter { $0.subdag != nil })
-        try markStarted(jobs: applied.map(\.job))
+    }
 
-        // Already locked by `apply` (in id order).
-        let jobIDs = Array(Set(applied.map(\.job))).sorted()
+    /// The second phase: locks the jobs of what was recorded (in id order), then advances them.
+    mutating func advance() throws {
+        let jobIDs = Array(Set(startedJobs + applied.map(\.job))).sorted()
+        guard !jobIDs.isEmpty else { return }
         var jobStates: [Int64: JobState] = [:]
         for row in try conn.query(
             "SELECT id, state, numfiles FROM jobs WHERE id = ANY($1::int8[]) ORDER BY id FOR UPDATE", [.array(jobIDs)])
@@ -193,6 +202,8 @@ struct ResultApplier {
             jobStates[id] = JobState(rawValue: try row.decode(String.self, "state")) ?? .unknown
             jobFiles[id] = try row.decode(Int.self, "numfiles")
         }
+        try markStarted(jobs: jobIDs)
+        guard !applied.isEmpty else { return }
         var deltas: [Int64: JobSettlement.Delta] = [:]
         var created: [NewTask] = []
         for item in applied {

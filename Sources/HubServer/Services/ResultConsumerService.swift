@@ -17,8 +17,22 @@ struct ResultConsumerService: Service, CustomStringConvertible {
     let nodes: NodeStore
     let engine: WorkflowEngine
     let logger: Logger
+    /// Consumers of this hub, each claiming and applying its own batches: one records its results' tasks
+    /// while another's jobs advance (ResultApplier's two phases), so the hub and PostgreSQL work side by side
+    /// instead of taking turns.
+    var lanes = 2
 
     func run() async throws {
+        await withDiscardingTaskGroup { group in
+            for lane in 0..<max(1, lanes) {
+                // The first lane keeps the hub's consumer name; what a dead lane left pending is reclaimed by
+                // any lane after the lease.
+                group.addTask { await consume(as: lane == 0 ? consumer : "\(consumer)/\(lane + 1)") }
+            }
+        }
+    }
+
+    private func consume(as name: String) async {
         let connection = RedisConnection(configuration: redis, logger: logger)
         // A message that cannot be applied is retried every lease; 1000 deliveries (over four hours) ride out
         // a PostgreSQL outage instead of dropping results that tasks already produced.
@@ -28,7 +42,7 @@ struct ResultConsumerService: Service, CustomStringConvertible {
         var backoff = RetryBackoff()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let claimed = try await stream.claim(consumer: consumer, count: 256, block: .seconds(1))
+                let claimed = try await stream.claim(consumer: name, count: 256, block: .seconds(1))
                 backoff.reset()
                 let done = await apply(claimed.deliveries)
                 for dead in claimed.deadLetters {
