@@ -1,11 +1,9 @@
 /// Sends the tasks that applied results create beside the next results being applied, instead of
 /// between them.
 ///
-/// The results consumer applies one claimed batch at a time (its transaction locks the batch's jobs, so a
-/// second consumer would only wait on a busy job's row). Sending the tasks a batch created takes as long
-/// again (their envelopes, the XADDs, marking them sent); done in line, it held the next batch back, and
-/// the hub and PostgreSQL used one core between them. Here the sends of several batches are gathered and
-/// run while the next batches are applied.
+/// Each lane of the results consumer applies one claimed batch at a time. Sending the tasks a batch
+/// created (the XADDs, deleting the outbox row) done in line held the lane's next batch back. Here the
+/// sends of several batches, of every lane, are gathered and run while the next batches are applied.
 ///
 /// Nothing is at risk while tasks wait here: they are committed, with the outbox row of their batch, and
 /// a hub that dies with tasks waiting leaves them to the sweep once the rows expire. The wait is bounded
