@@ -60,6 +60,9 @@ import Testing
             // The swept entries are what a creator writes: the same envelope, built by PostgreSQL.
             let envelope = try WireCoding.decode(TaskEnvelope.self, from: entries[0].payload)
             #expect(envelope.jobID == Int(active) && envelope.task == "dynamo.tasks.migrate" && envelope.kwargs["stub_size"] == .int(0))
+            // The input is stored as its JSON text (migration 14) and goes out as it came in.
+            #expect(envelope.paths.map(\.path) == ["/mmfs1/job\(active)/f0"])
+            #expect(try await fixture.pool.query("SELECT pg_typeof(input)::text AS t FROM tasks LIMIT 1").decodeColumn(String.self, "t") == ["json"])
         }
     }
 

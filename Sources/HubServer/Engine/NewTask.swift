@@ -74,7 +74,7 @@ extension NewTask {
                 INSERT INTO tasks (task_id, job_id, run_id, name, kind, rule_index, step_index, parent_id, site, queue,
                                    kwargs, input, input_total, state, finished, subdag_id, subdag_node, dispatched)
                 SELECT t.task_id, t.job_id, t.run_id, t.name, t.kind, t.rule_index, t.step_index, t.parent_id, t.site,
-                       t.queue, t.kwargs::jsonb, t.input::jsonb, t.input_total, t.state,
+                       t.queue, t.kwargs::jsonb, t.input::json, t.input_total, t.state,
                        CASE WHEN t.state IN ('PENDING', 'STARTED') THEN NULL ELSE now() END, t.subdag_id, t.subdag_node,
                        $17 AND t.state = 'PENDING'
                 FROM unnest($1::text[], $2::int8[], $3::int8[], $4::text[], $5::text[], $6::int4[], $7::int4[],

@@ -269,5 +269,6 @@ enum HubMigrations {
         fileSets,
         hotPath,
         outbox,
+        taskInputAsText,
     ]
 }
