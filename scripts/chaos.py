@@ -265,7 +265,7 @@ class Chaos:
         failed_files = sum(1 for f in self.files if reported.get(f) in ("failed", "aborted"))
         # A file handed twice to one step: a discovery or step result committed twice creates the step twice.
         doubled_tasks = self.sql(
-            f"SELECT p->>'path', t.step_index, count(*) FROM tasks t, jsonb_array_elements(t.input) p "
+            f"SELECT p->>'path', t.step_index, count(*) FROM tasks t, json_array_elements(t.input) p "
             f"WHERE t.job_id = {job} AND t.kind = 'step' GROUP BY 1, 2 HAVING count(*) > 1")
         doubled_rows = self.sql(
             f"SELECT tf.path, t.step_index, count(*) FROM task_files tf JOIN tasks t ON t.id = tf.task_id "

@@ -60,13 +60,9 @@ public enum WireCoding {
     }
 
     /// Parses ISO 8601 with or without fractional seconds, with or without an offset (naive = UTC). The
-    /// wire's own form is read by `WireDate` (strictly: no February 30th), the rest by Foundation.
+    /// wire's own form is read by `WireDate`, the rest by Foundation.
     public static func parseDate(_ text: String) -> Date? {
-        switch WireDate.parse(text) {
-        case .date(let date): return date
-        case .invalid: return nil
-        case .otherForm: break
-        }
+        if let date = WireDate.parse(text) { return date }
         if let date = try? withFraction.parse(text) { return date }
         if let date = try? withoutFraction.parse(text) { return date }
         // Naive date-time (no offset), as in the manual's result example: read as UTC.

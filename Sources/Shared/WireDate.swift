@@ -34,29 +34,16 @@ enum WireDate {
         put(dayMilliseconds / 60_000 % 60, at: 14, digits: 2)
         put(dayMilliseconds / 1000 % 60, at: 17, digits: 2)
         put(dayMilliseconds % 1000, at: 20, digits: 3)
-        for (offset, character) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")] as [(Int, Unicode.Scalar)] {
-            bytes[offset] = UInt8(ascii: character)
-        }
+        for separator in separators { bytes[separator.offset] = separator.byte }
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// What `parse` made of a text.
-    enum Parsed: Equatable {
-        case date(Date)
-        /// The form, but no date: a day or time out of range (Foundation would roll it over).
-        case invalid
-        /// Another form, or a year outside `years`: for Foundation to read.
-        case otherForm
-    }
-
-    static func parse(_ text: String) -> Parsed {
+    /// The date of a text of exactly this form with a valid date in `years`; nil for anything else, which
+    /// is Foundation's to read (it also rolls `24:00:00` and leap seconds over, as peers may send them).
+    static func parse(_ text: String) -> Date? {
         var text = text
-        return text.withUTF8 { utf8 -> Parsed in
-            guard utf8.count == 24 else { return .otherForm }
-            for (offset, character) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")] as [(Int, Unicode.Scalar)]
-            where utf8[offset] != UInt8(ascii: character) {
-                return .otherForm
-            }
+        return text.withUTF8 { utf8 -> Date? in
+            guard utf8.count == 24, separators.allSatisfy({ utf8[$0.offset] == $0.byte }) else { return nil }
             func number(_ offset: Int, _ digits: Int) -> Int64? {
                 var value: Int64 = 0
                 for index in offset..<offset + digits {
@@ -67,15 +54,20 @@ enum WireDate {
                 return value
             }
             guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
-                let minute = number(14, 2), let second = number(17, 2), let millisecond = number(20, 3)
-            else { return .invalid }
-            guard years.contains(year) else { return .otherForm }
-            guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), hour < 24, minute < 60, second < 60
-            else { return .invalid }
+                let minute = number(14, 2), let second = number(17, 2), let millisecond = number(20, 3),
+                years.contains(year), (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
+                hour < 24, minute < 60, second < 60
+            else { return nil }
             let seconds = CivilDays.days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
-            return .date(Date(timeIntervalSince1970: Double(seconds * 1000 + millisecond) / 1000))
+            return Date(timeIntervalSince1970: Double(seconds * 1000 + millisecond) / 1000)
         }
     }
+
+    /// The form's fixed characters and where they are.
+    private static let separators: [(offset: Int, byte: UInt8)] = [
+        (4, UInt8(ascii: "-")), (7, UInt8(ascii: "-")), (10, UInt8(ascii: "T")), (13, UInt8(ascii: ":")), (16, UInt8(ascii: ":")),
+        (19, UInt8(ascii: ".")), (23, UInt8(ascii: "Z")),
+    ]
 
     private static func daysIn(month: Int64, year: Int64) -> Int64 {
         switch month {

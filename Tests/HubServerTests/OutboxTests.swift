@@ -10,8 +10,9 @@ import Testing
 
 /// The dispatch outbox (migration 13) against real PostgreSQL and Redis: a committed batch goes to its
 /// queue tagged with its job and its outbox row goes; a row left by a sender that died is swept once it
-/// expires; a pause takes the job's undelivered entries back (and only its own), resume sends them again,
-/// and a cancel cancels them.
+/// expires, and its sender, if it was only late, sends nothing; a stopped job's new tasks are held back; a
+/// pause takes the job's undelivered entries back (and only its own), resume sends them again, and a
+/// cancel cancels them.
 @Suite struct OutboxTests {
     @Test func aCommittedBatchGoesToItsQueueTaggedWithItsJobAndItsOutboxRowGoes() async throws {
         try await EngineFixture.with { fixture in
@@ -63,6 +64,29 @@ import Testing
             // The input is stored as its JSON text (migration 14) and goes out as it came in.
             #expect(envelope.paths.map(\.path) == ["/mmfs1/job\(active)/f0"])
             #expect(try await fixture.pool.query("SELECT pg_typeof(input)::text AS t FROM tasks LIMIT 1").decodeColumn(String.self, "t") == ["json"])
+        }
+    }
+
+    @Test func aSendHoldsBackAStoppedJobsTasksAndLeavesAnExpiredBatchToTheSweep() async throws {
+        try await EngineFixture.with { fixture in
+            // Paused after its tasks were created: they are held back (a waiting worker would take them at
+            // once), and the job, with nothing running, settles PAUSED.
+            let (paused, pausedBatch) = try await fixture.job(tasks: 2)
+            try await fixture.pool.execute("UPDATE jobs SET state = 'PAUSING' WHERE id = $1", [.int64(paused)])
+            await fixture.engine.dispatch([pausedBatch])
+            #expect(try await fixture.entries().isEmpty)
+            #expect(
+                try await fixture.count("SELECT count(*) AS n FROM tasks WHERE job_id = $1 AND state = 'PENDING' AND NOT dispatched", [.int64(paused)]) == 2)
+            #expect(try await fixture.state(of: paused) == "PAUSED")
+            #expect(try await fixture.count("SELECT count(*) AS n FROM dispatch_outbox") == 0)
+
+            // A batch whose row expired on the way belongs to the sweep, which sends it; the late send adds nothing.
+            let (active, late) = try await fixture.job(tasks: 2)
+            try await fixture.pool.execute("UPDATE dispatch_outbox SET claim_until = now() - interval '1 second'")
+            try await fixture.engine.sweep()
+            await fixture.engine.dispatch([late])
+            #expect(try await fixture.entries().map(\.job) == [String(active), String(active)])
+            #expect(try await fixture.count("SELECT count(*) AS n FROM dispatch_outbox") == 0)
         }
     }
 

@@ -8,7 +8,7 @@
 /// Nothing is at risk while tasks wait here: they are committed, with the outbox row of their batch, and
 /// a hub that dies with tasks waiting leaves them to the sweep once the rows expire. The wait is bounded
 /// (`limit` tasks): past it, `submit` holds the consumer back, so tasks are sent well within their
-/// claim, and never sent both from here and by the sweep.
+/// claim; a batch whose row expired all the same is left to the sweep (`Dispatcher.send`).
 actor DispatchPipeline {
     private let limit: Int
     private let perSend: Int

@@ -22,6 +22,8 @@ struct Dispatcher: Sendable {
 
     /// Jobs whose tasks may be sent: not paused, pausing, cancelled or finished.
     static let activeJobStates = "('PENDING', 'STARTED')"
+    /// Jobs whose queued tasks are taken back (`WorkflowEngine.retract`).
+    static let stoppedJobStates = "('PAUSING', 'PAUSED', 'DEQUEUING', 'CANCELLED')"
     /// End-of-job tasks, sent whatever the job's state (a cancelled snapdiff job still releases its lock).
     static let finalizerTasks = [SnapdiffFinalizer.task]
 
@@ -42,16 +44,46 @@ struct Dispatcher: Sendable {
     /// `claimLifetime` in seconds, as the SQL that sets claims takes it.
     static var claimSeconds: PostgresBind { .double(Double(claimLifetime.components.seconds)) }
 
-    /// Sends outbox batches whose transactions have committed and deletes their outbox rows. Returns the
-    /// jobs that are paused, pausing or cancelled by now (a control that committed while these were on
-    /// their way could not see them): the caller takes their tasks back. On a Redis failure the tasks
-    /// already on their queues are struck from their rows, and the rest wait for the rows to expire.
+    /// Sends outbox batches whose transactions have committed and deletes their outbox rows.
+    ///
+    /// First, in one round trip, it renews the claims of the rows still live and reads which of the jobs
+    /// are stopped. A row that expired on the way belongs to the sweep now, which may have sent its tasks:
+    /// it is left alone. Tasks of jobs paused or cancelled since they were created are held back (as if
+    /// never sent; the sweep sends them once the job is active again): on the queue, a waiting worker would
+    /// take them before anything could take them back. On a Redis failure the tasks already on their queues
+    /// are struck from their rows, and the rest wait for the rows to expire.
+    ///
+    /// Returns the jobs to take back and settle: those whose tasks were held, and those stopped by now (a
+    /// pause or cancel that committed after the check could not see these tasks).
     func send(_ batches: [OutboxBatch]) async throws -> Set<Int64> {
         guard !batches.isEmpty else { return [] }
-        let rowIDs = batches.map(\.rowID)
+        let jobs = Set(batches.lazy.flatMap(\.tasks).map(\.job))
+        guard
+            let check = try await pool.query(
+                """
+                WITH live AS (
+                    UPDATE dispatch_outbox SET claim_until = now() + make_interval(secs => $2)
+                    WHERE id = ANY($1::int8[]) AND claim_until > now() RETURNING id
+                )
+                SELECT ARRAY(SELECT id FROM live) AS live,
+                       ARRAY(SELECT id FROM jobs WHERE id = ANY($3::int8[]) AND state IN \(Self.stoppedJobStates)) AS stopped
+                """, [.array(batches.map(\.rowID)), Self.claimSeconds, .array(Array(jobs))]
+            ).first
+        else { return [] }
+        let live = Set(try check.decode([Int64].self, "live"))
+        let stopped = Set(try check.decode([Int64].self, "stopped"))
+        let mine = batches.filter { live.contains($0.rowID) }
+        var held: [OutgoingTask] = []
         var byQueue: [String: [OutgoingTask]] = [:]
-        for task in batches.lazy.flatMap(\.tasks) { byQueue[task.queue, default: []].append(task) }
-        var sent: [Int64] = []
+        for task in mine.lazy.flatMap(\.tasks) {
+            if task.retractable && stopped.contains(task.job) { held.append(task) } else { byQueue[task.queue, default: []].append(task) }
+        }
+        if !held.isEmpty {
+            _ = try await pool.execute(
+                "UPDATE tasks SET dispatched = false WHERE id = ANY($1::int8[]) AND state = 'PENDING'", [.array(held.map(\.id))])
+        }
+        let rowIDs = mine.map(\.rowID)
+        var sent: [OutgoingTask] = []
         do {
             for (queue, tasks) in byQueue {
                 let stream = ReliableQueue(name: queue, connection: redis, logger: logger)
@@ -59,7 +91,7 @@ struct Dispatcher: Sendable {
                 for start in stride(from: 0, to: tasks.count, by: 2000) {
                     let chunk = tasks[start..<min(start + 2000, tasks.count)]
                     _ = try await stream.enqueueMany(entries: chunk.map(\.entry))
-                    sent += chunk.map(\.id)
+                    sent += chunk
                 }
             }
         } catch {
@@ -68,18 +100,20 @@ struct Dispatcher: Sendable {
                     """
                     UPDATE dispatch_outbox SET tasks = ARRAY(SELECT unnest(tasks) EXCEPT SELECT unnest($2::int8[]))
                     WHERE id = ANY($1::int8[])
-                    """, [.array(rowIDs), .array(sent)])
+                    """, [.array(rowIDs), .array(sent.map(\.id))])
             }
             throw error
         }
-        _ = try await pool.execute("DELETE FROM dispatch_outbox WHERE id = ANY($1::int8[])", [.array(rowIDs)])
-        logger.debug("dispatched \(sent.count) tasks to \(byQueue.count) queues")
-        let jobs = Set(batches.lazy.flatMap(\.tasks).map(\.job))
-        let inactive = try await pool.query(
-            "SELECT id FROM jobs WHERE id = ANY($1::int8[]) AND state IN ('PAUSING', 'PAUSED', 'DEQUEUING', 'CANCELLED')",
-            [.array(Array(jobs))]
+        if !rowIDs.isEmpty {
+            _ = try await pool.execute("DELETE FROM dispatch_outbox WHERE id = ANY($1::int8[])", [.array(rowIDs)])
+        }
+        logger.debug("dispatched \(sent.count) tasks to \(byQueue.count) queues; held back \(held.count)")
+        let sentJobs = Set(sent.lazy.filter(\.retractable).map(\.job))
+        guard !sentJobs.isEmpty else { return Set(held.map(\.job)) }
+        let stoppedSince = try await pool.query(
+            "SELECT id FROM jobs WHERE id = ANY($1::int8[]) AND state IN \(Self.stoppedJobStates)", [.array(Array(sentJobs))]
         ).decodeColumn(Int64.self, "id")
-        return Set(inactive)
+        return Set(held.map(\.job)).union(stoppedSince)
     }
 
     /// Sends waiting tasks of active jobs (after a restart, a resume, or a dispatcher that died): first

@@ -15,6 +15,8 @@ struct OutgoingTask: Sendable {
     var job: Int64
     var queue: String
     var entry: QueueEntry
+    /// Taken back when its job is paused or cancelled: every task but the end-of-job ones.
+    var retractable: Bool
 
     /// The entry's tags (docs/wire-protocol.md): `task`, the wire id, and `job`, by which a pause or
     /// cancel finds the job's queued tasks. End-of-job tasks (`Dispatcher.finalizerTasks`) get an empty
@@ -23,8 +25,8 @@ struct OutgoingTask: Sendable {
         self.id = id
         self.job = job
         self.queue = queue
-        let tag = Dispatcher.finalizerTasks.contains(name) ? "" : String(job)
-        self.entry = QueueEntry(payload: envelope, tags: [(Self.jobTag, tag), (Self.taskTag, taskID)])
+        self.retractable = !Dispatcher.finalizerTasks.contains(name)
+        self.entry = QueueEntry(payload: envelope, tags: [(Self.jobTag, retractable ? String(job) : ""), (Self.taskTag, taskID)])
     }
 
     static let jobTag = "job"

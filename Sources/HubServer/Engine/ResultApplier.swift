@@ -78,7 +78,8 @@ struct ResultApplier {
         // One per task (the newest attempt): UPDATE ... FROM takes an arbitrary row for a repeated key.
         var newest: [String: TaskStarted] = [:]
         for event in events where event.attempt > (newest[event.taskID]?.attempt ?? 0) { newest[event.taskID] = event }
-        let list = Array(newest.values)
+        // In task-id order, as every applier locks them: two that meet on a task (duplicates) wait, not deadlock.
+        let list = newest.values.sorted { $0.taskID < $1.taskID }
         let jobs = try conn.query(
             """
             UPDATE tasks t SET state = 'STARTED', attempt = s.attempt, started = s.started, node = s.node
@@ -142,7 +143,8 @@ struct ResultApplier {
         guard !all.isEmpty else { return }
         var newest: [String: TaskResult] = [:]
         for result in all where result.attempt > (newest[result.taskID]?.attempt ?? 0) { newest[result.taskID] = result }
-        let list = try refusingBadSubDAGs(Array(newest.values))
+        // In task-id order, as every applier locks them: two that meet on a task (duplicates) wait, not deadlock.
+        let list = try refusingBadSubDAGs(newest.values.sorted { $0.taskID < $1.taskID })
         let states = list.map(Self.state(of:))
         let encoder = WireCoding.encoder()
         let rows = try conn.query(

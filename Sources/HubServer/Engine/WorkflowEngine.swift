@@ -132,14 +132,24 @@ struct WorkflowEngine: Sendable {
         return jobID
     }
 
-    /// Sends committed outbox batches now; on failure the dispatcher's sweep sends them once their outbox
-    /// rows expire, so this only logs.
+    /// Sends committed outbox batches now, then takes back what reached jobs stopped meanwhile. Failures
+    /// only log: unsent tasks are sent by the sweep once their outbox rows expire, and taking back is
+    /// retried by the sweep service for jobs that stay PAUSING or DEQUEUING.
     func dispatch(_ batches: [OutboxBatch]) async {
+        let stopped: Set<Int64>
         do {
-            for job in try await dispatcher.send(batches) { try await retract(job: job) }
+            stopped = try await dispatcher.send(batches)
         } catch {
             let count = batches.reduce(0) { $0 + $1.tasks.count }
             logger.warning("could not send \(count) tasks now (the sweep sends them once their outbox rows expire): \(error)")
+            return
+        }
+        for job in stopped {
+            do {
+                try await retract(job: job)
+            } catch {
+                logger.warning("could not take back the queued tasks of job \(job) now (retried by the sweep): \(error)")
+            }
         }
     }
 
