@@ -49,7 +49,8 @@ extension WorkflowEngine {
 /// One transaction's worth of message application, in two phases.
 ///
 /// First the messages are recorded on their tasks (`started`, `progress`, `results`): fenced updates of
-/// those task rows and their file sets, which no other applier touches. Then `advance` locks the jobs
+/// those task rows and their file sets, which another applier touches only with a duplicate (it then
+/// waits for the row, and its fenced update changes nothing). Then `advance` locks the jobs
 /// involved and takes every decision that depends on more than the task itself: whether the job is
 /// stopping, the next steps, sub-DAG children whose parents have all closed, the job's counters and state.
 /// Under the lock each statement sees what other appliers committed before it, so two appliers that close
