@@ -8,7 +8,11 @@ import Testing
 @Suite struct DispatchPipelineTests {
     /// An outbox batch of the tasks `ids` (its row id is the first task's).
     static func batch(_ ids: some Sequence<Int64>) -> OutboxBatch {
-        let tasks = ids.map { OutgoingTask(id: $0, taskID: "t\($0)", job: 1, name: "dynamo.tasks.migrate", queue: "s.default#worker", envelope: []) }
+        let tasks = ids.map {
+            OutgoingTask(
+                id: $0, taskID: "t\($0)", attempt: 1, job: 1, name: "dynamo.tasks.migrate", queue: "s.default#worker",
+                kwargs: Array("{}".utf8), paths: Array("[]".utf8), enqueuedAt: "2026-11-23T00:00:00.000Z")
+        }
         return OutboxBatch(rowID: tasks.first?.id ?? 0, tasks: tasks)
     }
 

@@ -58,7 +58,7 @@ import Testing
                 try await fixture.count("SELECT count(*) AS n FROM tasks WHERE job_id = $1 AND dispatched", [.int64(active)]) == 2)
             #expect(
                 try await fixture.count("SELECT count(*) AS n FROM tasks WHERE job_id = $1 AND NOT dispatched AND state = 'PENDING'", [.int64(paused)]) == 1)
-            // The swept entries are what a creator writes: the same envelope, built by PostgreSQL.
+            // The swept entries are what a creator writes: the same envelope, from the stored parts.
             let envelope = try WireCoding.decode(TaskEnvelope.self, from: entries[0].payload)
             #expect(envelope.jobID == Int(active) && envelope.task == "dynamo.tasks.migrate" && envelope.kwargs["stub_size"] == .int(0))
             // The input is stored as its JSON text (migration 14) and goes out as it came in.

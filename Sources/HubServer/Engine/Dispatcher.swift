@@ -27,15 +27,6 @@ struct Dispatcher: Sendable {
     /// End-of-job tasks, sent whatever the job's state (a cancelled snapdiff job still releases its lock).
     static let finalizerTasks = [SnapdiffFinalizer.task]
 
-    /// The task envelope (docs/wire-protocol.md) of a stored task `t`, for the sweep, built by PostgreSQL
-    /// from the stored JSON (creators write it from the parts they insert: `TaskEnvelope.json`).
-    static let envelope = """
-        jsonb_build_object(
-            'v', \(WireVersion.current), 'task_id', t.task_id, 'attempt', t.attempt, 'jobid', t.job_id,
-            'task', t.name, 'queue', t.queue, 'kwargs', t.kwargs, 'paths', t.input, 'stream_results', false,
-            'enqueued_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text
-        """
-
     /// Whether task `t` of job `j` may be sent: its job is active, or it is an end-of-job task.
     static func sendable(task t: String = "t", job j: String = "j") -> String {
         "(\(j).state IN \(activeJobStates) OR \(t).name = ANY(ARRAY['\(finalizerTasks.joined(separator: "','"))']))"
@@ -136,7 +127,7 @@ struct Dispatcher: Sendable {
                                WHERE w.state = 'PENDING' AND NOT w.dispatched AND \(Self.sendable(task: "w", job: "wj"))
                                ORDER BY w.id LIMIT $2)
                   AND j.id = t.job_id AND \(Self.sendable()) AND t.state = 'PENDING' AND NOT t.dispatched
-                RETURNING t.id, t.task_id, t.job_id, t.name, t.queue, \(Self.envelope) AS envelope
+                RETURNING t.id, t.task_id, t.attempt, t.job_id, t.name, t.queue, t.kwargs::text AS kwargs, t.input::text AS input
             ), outbox AS (
                 INSERT INTO dispatch_outbox (tasks, claim_until)
                 SELECT array_agg(id), now() + make_interval(secs => $1) FROM picked HAVING count(*) > 0
@@ -145,11 +136,14 @@ struct Dispatcher: Sendable {
             SELECT p.*, (SELECT id FROM outbox) AS outbox FROM picked p ORDER BY p.id
             """, [Self.claimSeconds, .int(limit)])
         guard let rowID = try rows.first?.decode(Int64.self, "outbox") else { return [] }
+        let enqueuedAt = WireCoding.formatDate(Date())
         let tasks = try rows.map { row in
             OutgoingTask(
                 id: try row.decode(Int64.self, "id"), taskID: try row.decode(String.self, "task_id"),
-                job: try row.decode(Int64.self, "job_id"), name: try row.decode(String.self, "name"),
-                queue: try row.decode(String.self, "queue"), envelope: Array(try row.decode(String.self, "envelope").utf8))
+                attempt: try row.decode(Int.self, "attempt"), job: try row.decode(Int64.self, "job_id"),
+                name: try row.decode(String.self, "name"), queue: try row.decode(String.self, "queue"),
+                kwargs: Array(try row.decode(String.self, "kwargs").utf8), paths: Array(try row.decode(String.self, "input").utf8),
+                enqueuedAt: enqueuedAt)
         }
         return try await send([OutboxBatch(rowID: rowID, tasks: tasks)])
     }

@@ -112,11 +112,10 @@ extension NewTask {
         let enqueuedAt = WireCoding.formatDate(Date())
         var outgoing: [OutgoingTask] = []
         for (index, task) in tasks.enumerated() where task.state == .pending {
-            let envelope = TaskEnvelope.json(
-                taskID: task.taskID, attempt: 1, jobID: task.jobID, task: task.name, queue: queues[index],
-                kwargs: kwargs[index], paths: inputs[index], enqueuedAt: enqueuedAt)
             outgoing.append(
-                OutgoingTask(id: ids[index], taskID: task.taskID, job: task.jobID, name: task.name, queue: queues[index], envelope: envelope))
+                OutgoingTask(
+                    id: ids[index], taskID: task.taskID, attempt: 1, job: task.jobID, name: task.name, queue: queues[index],
+                    kwargs: kwargs[index], paths: inputs[index], enqueuedAt: enqueuedAt))
         }
         return (ids, OutboxBatch(rowID: outboxRow, tasks: outgoing))
     }
