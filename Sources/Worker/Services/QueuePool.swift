@@ -33,7 +33,7 @@ struct QueuePool: Sendable {
             name: pool.queue.description, connection: claimConnection, options: options, logger: logger)
         let control = queue.using(controlConnection)
         let keeper = LeaseKeeper(queue: control, consumer: consumer)
-        let slots = Slots(capacity: pool.threads)
+        let slots = PoolSlots(capacity: pool.threads)
         let publisher = self.publisher
         let notices = StartedNotices(grace: TaskRunner.startedGrace) { notice in try? await publisher.publish(.started(notice)) }
         let reports = ReportPipeline(
@@ -49,12 +49,12 @@ struct QueuePool: Sendable {
             group.addTask { await notices.run() }
             var backoff = RetryBackoff()
             while !Task.isShuttingDownGracefully && !Task.isCancelled && !stop.isRequested {
-                var free = await slots.waitForFree()
+                var free = await slots.waitForClaimable()
                 if free < pool.threads {
                     // Tasks finishing together are claimed together: one claim, one publish and one ack round
                     // trip for several quick tasks instead of one each (latency cost: at most this pause).
                     try? await Task.sleep(for: Self.gather)
-                    free = await slots.free
+                    free = await slots.claimable
                 }
                 let claimed: ClaimResult
                 do {
@@ -74,79 +74,27 @@ struct QueuePool: Sendable {
                     group.addTask { await runner.reportDeadLetter(dead) }
                 }
                 keeper.track(claimed.deliveries.map(\.id))
-                await slots.take(claimed.deliveries.count)
+                await slots.hold(claimed.deliveries.count)
                 for delivery in claimed.deliveries {
                     group.addTask {
+                        // Claimed tasks wait their turn in hand (PoolSlots: prefetch while tasks are quick).
+                        await slots.start()
+                        let clock = ContinuousClock()
+                        let began = clock.now
                         let ran = await runner.run(delivery)
                         // The thread is free once the task ran; publishing its result and acking it go on
                         // beside the next tasks (the report pipeline counts them out of `slots`).
-                        await slots.ran()
+                        await slots.ran(for: clock.now - began)
                         if let ran { await runner.report(ran) } else { await slots.reported(1) }
                     }
                 }
             }
-            // Graceful shutdown: claim nothing more; running tasks finish, then the lease keeper stops.
+            // Graceful shutdown: claim nothing more; tasks in hand finish, then the lease keeper stops.
             await slots.waitUntilIdle()
             group.cancelAll()
         }
         await claimConnection.close()
         await controlConnection.close()
         logger.info("stopped")
-    }
-}
-
-/// Bounded concurrency of one pool: at most `capacity` tasks run, and at most `reportCapacity` tasks that
-/// ran wait for their result to be published and their entry acked (so a Redis outage stops claims
-/// instead of piling up results).
-actor Slots {
-    private let capacity: Int
-    private let reportCapacity: Int
-    private var running = 0
-    private var reporting = 0
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    init(capacity: Int, reportCapacity: Int? = nil) {
-        self.capacity = capacity
-        self.reportCapacity = reportCapacity ?? 4 * capacity
-    }
-
-    /// How many tasks may start now.
-    var free: Int { max(0, min(capacity - running, reportCapacity - reporting - running)) }
-
-    /// Suspends until a task may start; returns how many may start now.
-    func waitForFree() async -> Int {
-        while free == 0 {
-            await withCheckedContinuation { waiters.append($0) }
-        }
-        return free
-    }
-
-    /// Suspends until nothing runs or waits to be reported.
-    func waitUntilIdle() async {
-        while running + reporting > 0 {
-            await withCheckedContinuation { waiters.append($0) }
-        }
-    }
-
-    /// `count` claimed tasks start.
-    func take(_ count: Int) { running += count }
-
-    /// A task ran; its report is on its way.
-    func ran() {
-        running -= 1
-        reporting += 1
-        wake()
-    }
-
-    /// `count` tasks' reports were sent (or given up at shutdown).
-    func reported(_ count: Int) {
-        reporting -= count
-        wake()
-    }
-
-    private func wake() {
-        let woken = waiters
-        waiters.removeAll()
-        for waiter in woken { waiter.resume() }
     }
 }

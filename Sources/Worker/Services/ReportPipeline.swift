@@ -9,7 +9,7 @@ import Synchronization
 ///
 /// A finished task hands its result over and its slot goes on to the next task: no continuation, actor
 /// hop or thread wake-up per task (those were most of what a quick task cost the worker). While one
-/// transaction is on its way, the next gathers; the pool's `Slots` bound how many wait.
+/// transaction is on its way, the next gathers; the pool's `PoolSlots` bound how many wait.
 ///
 /// An entry whose lease was lost meanwhile (another worker took it over) has its result published, as
 /// the hub keeps only its task's current attempt, but is not acked: the ack is its new owner's. While
@@ -30,13 +30,13 @@ final class ReportPipeline: Sendable {
     let queue: ReliableQueue
     let results: ReliableQueue
     let keeper: LeaseKeeper
-    let slots: Slots
+    let slots: PoolSlots
     let logger: Logger
     /// Reports per transaction (Redis runs a MULTI without interruption: keep it small).
     let maxBatch: Int
     private let state = Mutex(State())
 
-    init(queue: ReliableQueue, results: ReliableQueue, keeper: LeaseKeeper, slots: Slots, logger: Logger, maxBatch: Int = 512) {
+    init(queue: ReliableQueue, results: ReliableQueue, keeper: LeaseKeeper, slots: PoolSlots, logger: Logger, maxBatch: Int = 512) {
         self.queue = queue
         self.results = results
         self.keeper = keeper
