@@ -28,6 +28,8 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // glibc's malloc.h (allocator tuning), part of libc.
+        .systemLibrary(name: "CMalloc"),
 
         // The wire format between hub and workers: Codable values, Foundation only.
         .target(name: "Shared", swiftSettings: swiftSettings),
@@ -53,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "HubServer",
             dependencies: [
-                "Shared", "HubCore", "RedisQueue", "Postgres", "COpenSSL",
+                "Shared", "HubCore", "RedisQueue", "Postgres", "COpenSSL", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMalloc
 import Foundation
 import Hummingbird
 import Logging
@@ -59,6 +60,7 @@ extension NgeneaHub {
 
         func run() async throws {
             let configuration = try loadHubConfiguration()
+            keepFreedMemory()
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardOutput(label: label)
                 handler.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
@@ -127,4 +129,14 @@ extension NgeneaHub {
             print("database is at schema version \(HubMigrations.all.last?.version ?? 0)")
         }
     }
+}
+
+/// Keeps memory the hub frees for reuse instead of giving it back to the system at once. Applying a batch
+/// of results builds and frees buffers of a few MB (query parameters, replies); glibc returned them and
+/// the next batch faulted them in again, page by page: a tenth of the hub's CPU on a busy job. Now blocks
+/// under 32 MiB come from the heap, and the heap is trimmed only past 64 MiB free at its top (the hub's
+/// resident size on a 100,000-file job stays under 200 MB).
+func keepFreedMemory() {
+    _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
+    _ = mallopt(M_TRIM_THRESHOLD, 64 << 20)
 }

@@ -9,7 +9,7 @@ struct NewTask: Sendable {
         case discovery, step, system
     }
 
-    var taskID = UUID().uuidString.lowercased()
+    var taskID = WireTaskID.make()
     var jobID: Int64
     var runID: Int64
     var name: String
