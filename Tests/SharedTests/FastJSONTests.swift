@@ -148,6 +148,32 @@ import Testing
         #expect(throws: DecodingError.self) { try WireCoding.decode(TaskEnvelope.self, from: Array(newer.utf8)) }
     }
 
+    /// The type is read from the message's end when it is last (as written): every layout still decodes to
+    /// what `Codable` gives, and a message whose two types disagree is refused.
+    @Test func messagesDecodeWhereverTheirTypeIs() throws {
+        let body = #"{"attempt":2,"jobid":1,"node":"n","started":"2024-01-01T00:00:00.000Z","task_id":"t","v":1}"#
+        let layouts = [
+            #"{"body":\#(body),"type":"started"}"#,
+            #"{"type":"started","body":\#(body)}"#,
+            #" { "body" : \#(body) , "extra" : [1,{"a":"b"}] , "type" : "started" } "#,
+            #"{"body":\#(body),"type":"started"}"#,
+        ]
+        for text in layouts {
+            let fast = try Self.fastDecode(HubMessage.self, Array(text.utf8))
+            #expect(fast == (try WireCoding.decoder().decode(HubMessage.self, from: Data(text.utf8))), "\(text)")
+            guard case .started(let event) = fast else {
+                Issue.record("not a started event: \(text)")
+                continue
+            }
+            #expect(event.taskID == "t" && event.attempt == 2)
+        }
+        let twoTypes = #"{"type":"result","body":\#(body),"type":"started"}"#
+        var reader = JSONReader(Array(twoTypes.utf8))
+        #expect(throws: JSONReader.Failure.self) { try HubMessage(json: &reader) }
+        let noBody = #"{"type":"started"}"#
+        #expect(throws: DecodingError.self) { try WireCoding.decode(HubMessage.self, from: Array(noBody.utf8)) }
+    }
+
     @Test func objectsWithNonASCIIKeysKeepFoundationsOrder() throws {
         let value: JSONValue = ["é": 1, "z": 2, "A": 3, "a_b": 4, "aB": 5]
         #expect(try Self.fast(value) == (try Self.foundation(value)))

@@ -71,6 +71,34 @@ public struct JSONReader {
         guard at == bytes.count else { throw Failure("trailing bytes after the value") }
     }
 
+    /// The value of the object's last member when that member is `"key":"<string without escapes>"`, found
+    /// from the end without reading the rest (nil otherwise). A hint only: the caller still reads the member.
+    public func trailingString(forKey key: String) -> String? {
+        var end = bytes.count - 1
+        func skipSpaceBack() { while end >= 0, Self.isSpace(bytes[end]) { end -= 1 } }
+        skipSpaceBack()
+        guard end >= 0, bytes[end] == UInt8(ascii: "}") else { return nil }
+        end -= 1
+        skipSpaceBack()
+        guard end >= 0, bytes[end] == UInt8(ascii: "\"") else { return nil }
+        let valueEnd = end
+        end -= 1
+        while end >= 0, bytes[end] != UInt8(ascii: "\"") {
+            guard bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20, bytes[end] < 0x80 else { return nil }
+            end -= 1
+        }
+        guard end >= 0 else { return nil }
+        let valueStart = end + 1
+        end -= 1
+        skipSpaceBack()
+        guard end >= 0, bytes[end] == UInt8(ascii: ":") else { return nil }
+        end -= 1
+        skipSpaceBack()
+        let quotedKey = Array("\"\(key)\"".utf8)
+        guard end + 1 >= quotedKey.count, bytes[(end + 1 - quotedKey.count)...end].elementsEqual(quotedKey) else { return nil }
+        return String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self)
+    }
+
     // MARK: Values
 
     /// Consumes `null` if it comes next.
@@ -249,12 +277,11 @@ public struct JSONReader {
     // MARK: Helpers
 
     private mutating func skipSpace() {
-        while at < bytes.count {
-            switch bytes[at] {
-            case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): at += 1
-            default: return
-            }
-        }
+        while at < bytes.count, Self.isSpace(bytes[at]) { at += 1 }
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\t")
     }
 
     private mutating func expect(_ byte: UInt8) throws(Failure) {

@@ -313,8 +313,26 @@ extension FileOutcomeBatch: FastJSONCodable {
 
 extension HubMessage: FastJSONCodable {
     public init(json reader: inout JSONReader) throws {
+        // Keys come sorted, so `body` precedes `type`. The type is read from the end first, so the body is read
+        // once (skipping it to find the type, then reading it, was a fifth of what decoding cost the hub).
+        if let hint = reader.trailingString(forKey: "type").flatMap(Kind.init(rawValue:)) {
+            var message: HubMessage?
+            var typed = false
+            try reader.readObject { key, reader in
+                switch key {
+                case "type":
+                    guard try reader.readString() == hint.rawValue else { throw JSONReader.Failure("a message has two types") }
+                    typed = true
+                case "body" where message == nil: message = try Self.body(of: hint, from: &reader)
+                default: try reader.skipValue()
+                }
+            }
+            guard let message, typed else { throw JSONReader.Failure("a message lacks its type or body") }
+            self = message
+            return
+        }
         var kind: Kind?
-        // Keys come sorted, so `body` precedes `type`: remember where it starts and read it once the type is known.
+        // Remember where the body starts and read it once the type is known.
         var body: JSONReader?
         try reader.readObject { key, reader in
             switch key {
@@ -326,11 +344,15 @@ extension HubMessage: FastJSONCodable {
             }
         }
         guard let kind, var body else { throw JSONReader.Failure("a message lacks its type or body") }
+        self = try Self.body(of: kind, from: &body)
+    }
+
+    private static func body(of kind: Kind, from reader: inout JSONReader) throws -> HubMessage {
         switch kind {
-        case .started: self = .started(try TaskStarted(json: &body))
-        case .progress: self = .progress(try FileOutcomeBatch(json: &body))
-        case .result: self = .result(try TaskResult(json: &body))
-        case .heartbeat: self = .heartbeat(try body.decoded(Heartbeat.self))
+        case .started: .started(try TaskStarted(json: &reader))
+        case .progress: .progress(try FileOutcomeBatch(json: &reader))
+        case .result: .result(try TaskResult(json: &reader))
+        case .heartbeat: .heartbeat(try reader.decoded(Heartbeat.self))
         }
     }
 

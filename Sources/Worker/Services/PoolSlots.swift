@@ -1,32 +1,57 @@
 import Foundation
+import RedisQueue
+import Synchronization
 
-/// Bounded concurrency of one pool: at most `capacity` tasks run; claimed tasks wait their turn in hand
-/// (prefetch); and at most `reportCapacity` tasks that ran wait for their result to be published and their
-/// entry acked (so a Redis outage stops claims instead of piling up results).
+/// Bounded concurrency of one pool: its `capacity` runner loops take claimed tasks from the tasks in hand
+/// (`next`); at most `reportCapacity` tasks that ran wait for their result to be published and their entry
+/// acked (so a Redis outage stops claims instead of piling up results).
 ///
 /// Prefetch is adaptive. A pool of quick tasks (a no-op or a stat takes microseconds) spent most of its
 /// time waiting for the next claim's round trip, with one claim and one publish per few tasks; holding
-/// claimed tasks in hand keeps its threads busy and batches its round trips (the 1-file benchmark went from
-/// about 6,300 to 8,200 tasks/s with four times the tasks in hand). But a task in hand is delivered: a
+/// claimed tasks in hand keeps its runners busy and batches its round trips (the 1-file benchmark went from
+/// about 6,300 to 7,700 tasks/s with four times the tasks in hand). But a task in hand is delivered: a
 /// pause or cancel no longer takes it back, and no other worker gets it. So the pool holds only about
 /// `window` of work at its recent pace (at most `prefetchLimit` times its threads): a pool of minute-long
 /// migrations claims no more than it runs, exactly as without prefetch.
-actor PoolSlots {
+///
+/// A lock, not an actor: every task passes here twice, and an actor's hops (with the thread wake-ups
+/// behind them) were a large share of what a quick task cost the worker. Only waits suspend.
+final class PoolSlots: Sendable {
     /// How much work, at the pool's recent pace, it may hold beyond what runs.
     static let window: Duration = .milliseconds(100)
     /// At most this many times `capacity` tasks in hand (running and waiting), as Celery's default
     /// prefetch multiplier.
     static let prefetchLimit = 4
 
-    private let capacity: Int
+    private struct State {
+        var waiting: [Delivery] = []
+        var waitingStart = 0
+        var running = 0
+        var reporting = 0
+        var closed = false
+        /// Smoothed run time of the pool's tasks (seconds); nil until one ran, so a new pool does not prefetch.
+        var pace: Double?
+        var claimWaiters: [CheckedContinuation<Void, Never>] = []
+        var runners: [CheckedContinuation<Delivery?, Never>] = []
+
+        var held: Int { waiting.count - waitingStart }
+
+        mutating func takeWaiting() -> Delivery? {
+            guard waitingStart < waiting.count else { return nil }
+            let delivery = waiting[waitingStart]
+            waitingStart += 1
+            if waitingStart == waiting.count {
+                waiting.removeAll(keepingCapacity: true)
+                waitingStart = 0
+            }
+            running += 1
+            return delivery
+        }
+    }
+
+    let capacity: Int
     private let reportCapacity: Int
-    private var running = 0
-    private var held = 0
-    private var reporting = 0
-    /// Smoothed run time of the pool's tasks (seconds); nil until one ran, so a new pool does not prefetch.
-    private var pace: Double?
-    private var claimWaiters: [CheckedContinuation<Void, Never>] = []
-    private var runWaiters: [CheckedContinuation<Void, Never>] = []
+    private let state = Mutex(State())
 
     init(capacity: Int, reportCapacity: Int? = nil) {
         self.capacity = capacity
@@ -34,67 +59,123 @@ actor PoolSlots {
     }
 
     /// How many tasks the pool may have in hand (running or waiting to run) at its recent pace.
-    var inHandLimit: Int {
-        guard let pace, pace > 0 else { return capacity }
+    var inHandLimit: Int { state.withLock { inHandLimit($0) } }
+
+    /// How many tasks may be claimed now.
+    var claimable: Int { state.withLock { claimable($0) } }
+
+    private func inHandLimit(_ state: State) -> Int {
+        guard let pace = state.pace, pace > 0 else { return capacity }
         let quick = Double(capacity) * (Self.window / .seconds(1)) / pace
         return max(capacity, min(Self.prefetchLimit * capacity, Int(quick.rounded())))
     }
 
-    /// How many tasks may be claimed now.
-    var claimable: Int {
-        max(0, min(inHandLimit - running - held, reportCapacity - reporting - running - held))
+    private func claimable(_ state: State) -> Int {
+        let inHand = state.running + state.held
+        return max(0, min(inHandLimit(state) - inHand, reportCapacity - state.reporting - inHand))
     }
 
     /// Suspends until a task may be claimed; returns how many may be claimed now.
     func waitForClaimable() async -> Int {
-        while claimable == 0 {
-            await withCheckedContinuation { claimWaiters.append($0) }
+        while true {
+            let free = claimable
+            if free > 0 { return free }
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { state -> Bool in
+                    guard claimable(state) == 0 else { return true }
+                    state.claimWaiters.append(continuation)
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
         }
-        return claimable
     }
 
-    /// Suspends until nothing is held, runs or waits to be reported.
-    func waitUntilIdle() async {
-        while running + held + reporting > 0 {
-            await withCheckedContinuation { claimWaiters.append($0) }
+    /// Claimed tasks go in hand, to the runners.
+    func hold(_ deliveries: [Delivery]) {
+        var handed: [(CheckedContinuation<Delivery?, Never>, Delivery)] = []
+        state.withLock { state in
+            state.waiting += deliveries
+            while !state.runners.isEmpty, let delivery = state.takeWaiting() {
+                handed.append((state.runners.removeFirst(), delivery))
+            }
+        }
+        for (runner, delivery) in handed { runner.resume(returning: delivery) }
+    }
+
+    /// A runner's next task, counted running; suspends while none is in hand. Nil once `close`d and empty.
+    func next() async -> Delivery? {
+        if let ready = state.withLock({ state -> Delivery?? in
+            if let delivery = state.takeWaiting() { return .some(delivery) }
+            return state.closed ? .some(nil) : nil
+        }) {
+            return ready
+        }
+        return await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Delivery?? in
+                if let delivery = state.takeWaiting() { return .some(delivery) }
+                if state.closed { return .some(nil) }
+                state.runners.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
         }
     }
 
-    /// `count` tasks were claimed: they wait in hand until `start`.
-    func hold(_ count: Int) { held += count }
-
-    /// Suspends until a held task may run (fewer than `capacity` run), and counts it running.
-    func start() async {
-        while running >= capacity {
-            await withCheckedContinuation { runWaiters.append($0) }
+    /// No more claims: runners finish what is in hand, then `next` returns nil.
+    func close() {
+        let runners = state.withLock { state -> [CheckedContinuation<Delivery?, Never>] in
+            state.closed = true
+            guard state.held == 0 else { return [] }
+            defer { state.runners.removeAll() }
+            return state.runners
         }
-        held -= 1
-        running += 1
+        for runner in runners { runner.resume(returning: nil) }
     }
 
     /// A task ran for `duration`; its report is on its way.
     func ran(for duration: Duration) {
-        running -= 1
-        reporting += 1
         let seconds = max(0, duration / .seconds(1))
-        // A moving average over about the last ten tasks: a pool that turns slow stops prefetching soon.
-        pace = pace.map { $0 * 0.9 + seconds * 0.1 } ?? seconds
-        if let next = runWaiters.first {
-            runWaiters.removeFirst()
-            next.resume()
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.running -= 1
+            state.reporting += 1
+            // A moving average over about the last ten tasks: a pool that turns slow stops prefetching soon.
+            state.pace = state.pace.map { $0 * 0.9 + seconds * 0.1 } ?? seconds
+            return wakeClaims(&state)
         }
-        wakeClaims()
+        for waiter in woken { waiter.resume() }
     }
 
     /// `count` tasks' reports were sent (or given up at shutdown).
     func reported(_ count: Int) {
-        reporting -= count
-        wakeClaims()
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.reporting -= count
+            return wakeClaims(&state)
+        }
+        for waiter in woken { waiter.resume() }
     }
 
-    private func wakeClaims() {
-        let woken = claimWaiters
-        claimWaiters.removeAll()
-        for waiter in woken { waiter.resume() }
+    /// Suspends until nothing is held, runs or waits to be reported.
+    func waitUntilIdle() async {
+        while true {
+            let idle = state.withLock { $0.running + $0.held + $0.reporting == 0 }
+            if idle { return }
+            await withCheckedContinuation { continuation in
+                let idle = state.withLock { state -> Bool in
+                    guard state.running + state.held + state.reporting == 0 else {
+                        state.claimWaiters.append(continuation)
+                        return false
+                    }
+                    return true
+                }
+                if idle { continuation.resume() }
+            }
+        }
+    }
+
+    /// Claim waiters (and idle waiters) look again; resumed outside the lock.
+    private func wakeClaims(_ state: inout State) -> [CheckedContinuation<Void, Never>] {
+        defer { state.claimWaiters.removeAll() }
+        return state.claimWaiters
     }
 }

@@ -52,6 +52,9 @@ final class ProgressReporter: Sendable {
         }
     }
 
+    /// Whether a send is under way (`finish` would wait for it).
+    var isSending: Bool { state.withLock { !$0.sends.isEmpty } }
+
     /// Waits for the sends under way, so that none reaches the hub after the task's result. What was
     /// gathered since the last send is left to the result.
     func finish() async {

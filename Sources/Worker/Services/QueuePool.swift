@@ -47,6 +47,30 @@ struct QueuePool: Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask { await keeper.run() }
             group.addTask { await notices.run() }
+            // `threads` runner loops take claimed tasks in hand one after another (no task per delivery).
+            for _ in 0..<pool.threads {
+                group.addTask {
+                    while let delivery = await slots.next() {
+                        let clock = ContinuousClock()
+                        let began = clock.now
+                        let ran = await runner.run(delivery)
+                        // The runner is free once the task ran; publishing its result and acking it go on
+                        // beside the next tasks (the report pipeline counts them out of `slots`).
+                        slots.ran(for: clock.now - began)
+                        guard let ran else {
+                            slots.reported(1)
+                            continue
+                        }
+                        if ran.reporter.isSending {
+                            // Progress still on its way goes first: wait for it beside the runner (the slots
+                            // count the report, so shutdown waits for it).
+                            Task { await runner.report(ran) }
+                        } else {
+                            await runner.report(ran)
+                        }
+                    }
+                }
+            }
             var backoff = RetryBackoff()
             while !Task.isShuttingDownGracefully && !Task.isCancelled && !stop.isRequested {
                 var free = await slots.waitForClaimable()
@@ -54,7 +78,7 @@ struct QueuePool: Sendable {
                     // Tasks finishing together are claimed together: one claim, one publish and one ack round
                     // trip for several quick tasks instead of one each (latency cost: at most this pause).
                     try? await Task.sleep(for: Self.gather)
-                    free = await slots.claimable
+                    free = slots.claimable
                 }
                 let claimed: ClaimResult
                 do {
@@ -74,22 +98,10 @@ struct QueuePool: Sendable {
                     group.addTask { await runner.reportDeadLetter(dead) }
                 }
                 keeper.track(claimed.deliveries.map(\.id))
-                await slots.hold(claimed.deliveries.count)
-                for delivery in claimed.deliveries {
-                    group.addTask {
-                        // Claimed tasks wait their turn in hand (PoolSlots: prefetch while tasks are quick).
-                        await slots.start()
-                        let clock = ContinuousClock()
-                        let began = clock.now
-                        let ran = await runner.run(delivery)
-                        // The thread is free once the task ran; publishing its result and acking it go on
-                        // beside the next tasks (the report pipeline counts them out of `slots`).
-                        await slots.ran(for: clock.now - began)
-                        if let ran { await runner.report(ran) } else { await slots.reported(1) }
-                    }
-                }
+                slots.hold(claimed.deliveries)
             }
             // Graceful shutdown: claim nothing more; tasks in hand finish, then the lease keeper stops.
+            slots.close()
             await slots.waitUntilIdle()
             group.cancelAll()
         }

@@ -86,7 +86,7 @@ final class ReportPipeline: Sendable {
                 }
             }
             keeper.untrack(entries)
-            await slots.reported(batch.count)
+            slots.reported(batch.count)
         }
     }
 }

@@ -91,7 +91,7 @@ struct TaskRunner: Sendable {
             // A result always encodes; should one not, the entry stays pending and is delivered again.
             logger.error("task \(ran.taskID): cannot encode its result: \(error)")
             keeper.untrack([ran.delivery.id])
-            await reports.slots.reported(1)
+            reports.slots.reported(1)
         }
     }
 
