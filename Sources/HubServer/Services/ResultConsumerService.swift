@@ -42,7 +42,7 @@ struct ResultConsumerService: Service, CustomStringConvertible {
         var backoff = RetryBackoff()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let claimed = try await stream.claim(consumer: name, count: 1024, block: .seconds(1))
+                let claimed = try await stream.claim(consumer: name, count: 256, block: .seconds(1))
                 backoff.reset()
                 let done = await apply(claimed.deliveries)
                 for dead in claimed.deadLetters {
