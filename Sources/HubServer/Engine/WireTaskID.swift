@@ -5,7 +5,7 @@ import Foundation
 /// Time-ordered because the unique index on `tasks.task_id` takes every new task and, as a result's update
 /// is not HOT, every result again: ids that grow with time land on the index's right edge instead of a
 /// random page each (about a tenth off the result update). 74 random bits per millisecond keep them
-/// unique. Foundation's `UUID()` opened, read and closed `/dev/urandom` for every id on Linux (a tenth of
+/// unique. Foundation's `UUID()` opened, read and closed `/dev/urandom` for every id on Linux (up to a tenth of
 /// the hub's CPU on a job of one-file tasks); this draws from the system generator (`getrandom`) and
 /// writes the text directly.
 enum WireTaskID {
