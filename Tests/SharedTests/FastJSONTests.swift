@@ -156,7 +156,8 @@ import Testing
             #"{"body":\#(body),"type":"started"}"#,
             #"{"type":"started","body":\#(body)}"#,
             #" { "body" : \#(body) , "extra" : [1,{"a":"b"}] , "type" : "started" } "#,
-            #"{"body":\#(body),"type":"started"}"#,
+            // An escape in the type: no hint from the end, the body is found the long way.
+            #"{"body":\#(body),"type":"st\u0061rted"}"#,
         ]
         for text in layouts {
             let fast = try Self.fastDecode(HubMessage.self, Array(text.utf8))
@@ -172,6 +173,15 @@ import Testing
         #expect(throws: JSONReader.Failure.self) { try HubMessage(json: &reader) }
         let noBody = #"{"type":"started"}"#
         #expect(throws: DecodingError.self) { try WireCoding.decode(HubMessage.self, from: Array(noBody.utf8)) }
+    }
+
+    @Test func theTrailingTypeHintReadsOnlyAWellFormedLastMember() {
+        func hint(_ text: String) -> String? { JSONReader(Array(text.utf8)).trailingString(forKey: "type") }
+        #expect(hint(#"{"body":{},"type":"result"}"#) == "result")
+        #expect(hint(" {\"type\" :\t\"progress\" }\n") == "progress")
+        for text in ["", "}", "\"}", "\"\"}", #":"x"}"#, #"{"type":"a\"b"}"#, #"{"kind":"result"}"#, #"{"type":1}"#, #"{"type":"x"]"#] {
+            #expect(hint(text) == nil, "\(text)")
+        }
     }
 
     @Test func objectsWithNonASCIIKeysKeepFoundationsOrder() throws {

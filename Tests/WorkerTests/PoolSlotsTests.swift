@@ -14,8 +14,8 @@ import Testing
     private func settle(_ slots: PoolSlots, tasks count: Int, each duration: Duration) async {
         for index in 0..<count {
             slots.hold(deliveries(1, from: index))
-            _ = await slots.next()
-            slots.ran(for: duration)
+            let delivery = await slots.next()
+            slots.ran(delivery?.id ?? "", for: duration)
             slots.reported(1)
         }
     }
@@ -95,8 +95,8 @@ import Testing
         slots.hold(deliveries(2))
         _ = await slots.next()
         _ = await slots.next()
-        slots.ran(for: .seconds(1))
-        slots.ran(for: .seconds(1))
+        slots.ran("0-0", for: .seconds(1))
+        slots.ran("1-0", for: .seconds(1))
         // Two results unreported and capacity 3: one more may be claimed, not two.
         #expect(slots.claimable == 1)
         slots.reported(2)
@@ -109,7 +109,58 @@ import Testing
         _ = await slots.next()
         let waiter = Task { await slots.waitForClaimable() }
         try await Task.sleep(for: .milliseconds(20))
-        slots.ran(for: .seconds(1))
+        slots.ran("0-0", for: .seconds(1))
         #expect(await waiter.value == 1)
+    }
+
+    @Test func anIdlePoolOrALongRunningTaskEndsPrefetch() async throws {
+        let slots = PoolSlots(capacity: 4)
+        await settle(slots, tasks: 20, each: .microseconds(100))
+        #expect(slots.inHandLimit == 16)
+        // Nothing finished for longer than the window: the pace is not current.
+        try await Task.sleep(for: PoolSlots.window + .milliseconds(50))
+        #expect(slots.inHandLimit == 4)
+        // Quick again, then one task runs longer than the window while the others finish quickly.
+        await settle(slots, tasks: 20, each: .microseconds(100))
+        slots.hold(deliveries(1, from: 500))
+        let slow = await slots.next()
+        for index in 0..<30 {
+            slots.hold(deliveries(1, from: 600 + index))
+            let quick = await slots.next()
+            slots.ran(quick?.id ?? "", for: .microseconds(100))
+            slots.reported(1)
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(slots.inHandLimit == 4)
+        slots.ran(slow?.id ?? "", for: .milliseconds(150))
+        slots.reported(1)
+    }
+
+    @Test func aPoolThatNeverEmptiesItsHandKeepsOrderAndForgetsWhatRan() async {
+        let slots = PoolSlots(capacity: 2)
+        slots.hold(deliveries(3))
+        var next = 3
+        var taken: [String] = []
+        for _ in 0..<1_000 {
+            // One more claimed for each one taken: the hand never empties.
+            slots.hold(deliveries(1, from: next))
+            next += 1
+            guard let delivery = await slots.next() else { break }
+            taken.append(delivery.id)
+            slots.ran(delivery.id, for: .microseconds(10))
+            slots.reported(1)
+        }
+        #expect(taken == (0..<1_000).map { "\($0)-0" })
+        #expect(slots.heldCount == 3)
+    }
+
+    @Test func aSkippedTaskFreesItsPlaceWithoutAReport() async {
+        let slots = PoolSlots(capacity: 1)
+        slots.hold(deliveries(1))
+        _ = await slots.next()
+        #expect(slots.claimable == 0)
+        slots.skipped("0-0")
+        #expect(slots.claimable == 1)
+        await slots.waitUntilIdle()
     }
 }

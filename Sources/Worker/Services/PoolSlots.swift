@@ -11,13 +11,17 @@ import Synchronization
 /// claimed tasks in hand keeps its runners busy and batches its round trips (the 1-file benchmark went from
 /// about 6,300 to 7,700 tasks/s with four times the tasks in hand). But a task in hand is delivered: a
 /// pause or cancel no longer takes it back, and no other worker gets it. So the pool holds only about
-/// `window` of work at its recent pace (at most `prefetchLimit` times its threads): a pool of minute-long
-/// migrations claims no more than it runs, exactly as without prefetch.
+/// `window` of work at its recent pace (at most `prefetchLimit` times its threads), and only while tasks
+/// keep finishing within the window and none has run longer: a pool of minute-long migrations claims no
+/// more than it runs, exactly as without prefetch. What prefetch can still cost is one switch: a pool of
+/// quick tasks that meets slow ones may have claimed up to three times its threads of them before the
+/// first has run for `window`; those wait behind the running ones.
 ///
 /// A lock, not an actor: every task passes here twice, and an actor's hops (with the thread wake-ups
 /// behind them) were a large share of what a quick task cost the worker. Only waits suspend.
 final class PoolSlots: Sendable {
-    /// How much work, at the pool's recent pace, it may hold beyond what runs.
+    /// How much work, at the pool's recent pace, it may have in hand (running and waiting): its threads'
+    /// worth of this.
     static let window: Duration = .milliseconds(100)
     /// At most this many times `capacity` tasks in hand (running and waiting), as Celery's default
     /// prefetch multiplier.
@@ -31,6 +35,10 @@ final class PoolSlots: Sendable {
         var closed = false
         /// Smoothed run time of the pool's tasks (seconds); nil until one ran, so a new pool does not prefetch.
         var pace: Double?
+        /// When the pool's tasks last finished: a pace is only trusted while tasks keep finishing.
+        var lastFinished: ContinuousClock.Instant?
+        /// When each running task (by entry id) started.
+        var runningSince: [String: ContinuousClock.Instant] = [:]
         var claimWaiters: [CheckedContinuation<Void, Never>] = []
         var runners: [CheckedContinuation<Delivery?, Never>] = []
 
@@ -43,8 +51,13 @@ final class PoolSlots: Sendable {
             if waitingStart == waiting.count {
                 waiting.removeAll(keepingCapacity: true)
                 waitingStart = 0
+            } else if waitingStart >= 64, waitingStart * 2 >= waiting.count {
+                // A pool that always has tasks in hand never empties this: drop the taken prefix now and then.
+                waiting.removeFirst(waitingStart)
+                waitingStart = 0
             }
             running += 1
+            runningSince[delivery.id] = ContinuousClock.now
             return delivery
         }
     }
@@ -64,10 +77,16 @@ final class PoolSlots: Sendable {
     /// How many tasks may be claimed now.
     var claimable: Int { state.withLock { claimable($0) } }
 
-    private func inHandLimit(_ state: State) -> Int {
-        guard let pace = state.pace, pace > 0 else { return capacity }
-        let quick = Double(capacity) * (Self.window / .seconds(1)) / pace
-        return max(capacity, min(Self.prefetchLimit * capacity, Int(quick.rounded())))
+    /// Claimed tasks waiting for a runner.
+    var heldCount: Int { state.withLock { $0.held } }
+
+    private func inHandLimit(_ state: State, now: ContinuousClock.Instant = .now) -> Int {
+        // No prefetch on a pace that is not current: nothing finished within the window (an idle pool, or
+        // one whose tasks turned slow), or a task has been running longer than the window.
+        guard var pace = state.pace, let last = state.lastFinished, now - last < Self.window else { return capacity }
+        if let oldest = state.runningSince.values.min() { pace = max(pace, (now - oldest) / .seconds(1)) }
+        let quick = Double(capacity) * (Self.window / .seconds(1)) / max(pace, 1e-9)
+        return max(capacity, Int(min(Double(Self.prefetchLimit * capacity), quick).rounded()))
     }
 
     private func claimable(_ state: State) -> Int {
@@ -133,17 +152,32 @@ final class PoolSlots: Sendable {
         for runner in runners { runner.resume(returning: nil) }
     }
 
-    /// A task ran for `duration`; its report is on its way.
-    func ran(for duration: Duration) {
+    /// The task of entry `id` ran for `duration`; its report is on its way.
+    func ran(_ id: String, for duration: Duration) {
         let seconds = max(0, duration / .seconds(1))
         let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.running -= 1
+            endRunning(id, &state)
             state.reporting += 1
             // A moving average over about the last ten tasks: a pool that turns slow stops prefetching soon.
             state.pace = state.pace.map { $0 * 0.9 + seconds * 0.1 } ?? seconds
+            state.lastFinished = .now
             return wakeClaims(&state)
         }
         for waiter in woken { waiter.resume() }
+    }
+
+    /// A task taken from the hand was not run (its lease was lost meanwhile): nothing to report.
+    func skipped(_ id: String) {
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            endRunning(id, &state)
+            return wakeClaims(&state)
+        }
+        for waiter in woken { waiter.resume() }
+    }
+
+    private func endRunning(_ id: String, _ state: inout State) {
+        state.running -= 1
+        state.runningSince[id] = nil
     }
 
     /// `count` tasks' reports were sent (or given up at shutdown).

@@ -2,7 +2,7 @@ import Synchronization
 
 /// Asks one running pool to stop taking tasks (its queue was removed from the config at a reload): the
 /// claim it is blocked in is cancelled at once, so nothing enqueued after the reload starts there, and the
-/// pool finishes what it already runs.
+/// pool finishes what it already runs and what it claimed ahead (PoolSlots).
 final class PoolStop: Sendable {
     private struct State {
         var requested = false

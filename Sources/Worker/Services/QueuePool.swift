@@ -5,7 +5,7 @@ import ServiceLifecycle
 import Shared
 
 /// Consumes one `<site>.<queue>#<function>` stream with up to `threads` tasks at a time, until the worker
-/// shuts down gracefully (then it claims nothing more and lets running tasks finish).
+/// shuts down gracefully (then it claims nothing more and lets the tasks in hand finish).
 ///
 /// One connection blocks in claims (on its own thread, so a `BLOCK` never stalls the runtime); another
 /// keeps the leases of running tasks alive, so a slow task is never handed to a second worker while this
@@ -23,7 +23,8 @@ struct QueuePool: Sendable {
     let publisher: ResultPublisher
     let logger: Logger
 
-    /// Consumes until the worker shuts down or `stop` is requested, then lets running tasks finish.
+    /// Consumes until the worker shuts down or `stop` is requested, then lets the tasks in hand (running,
+    /// and claimed ones waiting: quick by construction, see PoolSlots) finish.
     func run(stop: PoolStop) async {
         var logger = self.logger
         logger[metadataKey: "queue"] = "\(pool.queue)"
@@ -51,12 +52,18 @@ struct QueuePool: Sendable {
             for _ in 0..<pool.threads {
                 group.addTask {
                     while let delivery = await slots.next() {
+                        if keeper.isLost(delivery.id) {
+                            // Held while its lease lapsed (a stalled process): another worker has it now.
+                            keeper.untrack([delivery.id])
+                            slots.skipped(delivery.id)
+                            continue
+                        }
                         let clock = ContinuousClock()
                         let began = clock.now
                         let ran = await runner.run(delivery)
                         // The runner is free once the task ran; publishing its result and acking it go on
                         // beside the next tasks (the report pipeline counts them out of `slots`).
-                        slots.ran(for: clock.now - began)
+                        slots.ran(delivery.id, for: clock.now - began)
                         guard let ran else {
                             slots.reported(1)
                             continue
@@ -79,6 +86,8 @@ struct QueuePool: Sendable {
                     // trip for several quick tasks instead of one each (latency cost: at most this pause).
                     try? await Task.sleep(for: Self.gather)
                     free = slots.claimable
+                    // A task that ran slow meanwhile can end prefetch: then wait for room again.
+                    guard free > 0 else { continue }
                 }
                 let claimed: ClaimResult
                 do {
