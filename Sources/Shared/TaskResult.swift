@@ -27,6 +27,9 @@ public struct FileDetail: Sendable, Hashable, Codable {
 public struct TaskStatus: Sendable, Hashable, Codable {
     /// Task name.
     public var task: String
+    /// The task's input. Workers of this version leave it out of results (the hub stored the input it
+    /// sent, and `input_total` still counts it): echoing every path back cost both sides about a tenth of
+    /// their CPU on large jobs. Older workers send it; either way the hub reads the stored input.
     public var inputPaths: [PathItem]
     public var inputTotal: Int
     /// Count of files per state; keys are `FileState` raw values.
@@ -57,11 +60,41 @@ public struct TaskStatus: Sendable, Hashable, Codable {
     /// The files recorded in `state`.
     public func files(in state: FileState) -> [FileDetail] { details[state.rawValue] ?? [] }
 
+    /// The files the next step of the chain receives by default: processed, then skipped ones (manual
+    /// L9221-9231), each as its item in `inputs` (keeping what discovery said of it) or, for a file that
+    /// was not in the input, its path and size. Worker and hub both derive a result's `paths` with this.
+    public func passedOn(from inputs: [PathItem]) -> [PathItem] {
+        let passed = files(in: .processed) + files(in: .skipped)
+        guard !passed.isEmpty else { return [] }
+        let byPath = Dictionary(inputs.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        return passed.map { detail in byPath[detail.path] ?? PathItem(path: detail.path, size: detail.size) }
+    }
+
     enum CodingKeys: String, CodingKey {
         case task
         case inputPaths = "input_paths"
         case inputTotal = "input_total"
         case summary, details, started
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        task = try c.decode(String.self, forKey: .task)
+        inputPaths = try c.decodeIfPresent([PathItem].self, forKey: .inputPaths) ?? []
+        inputTotal = try c.decode(Int.self, forKey: .inputTotal)
+        summary = try c.decode([String: Int].self, forKey: .summary)
+        details = try c.decode([String: [FileDetail]].self, forKey: .details)
+        started = try c.decode(Date.self, forKey: .started)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(task, forKey: .task)
+        if !inputPaths.isEmpty { try c.encode(inputPaths, forKey: .inputPaths) }
+        try c.encode(inputTotal, forKey: .inputTotal)
+        try c.encode(summary, forKey: .summary)
+        try c.encode(details, forKey: .details)
+        try c.encode(started, forKey: .started)
     }
 }
 
@@ -73,8 +106,10 @@ public struct TaskResult: Sendable, Hashable, Codable {
     /// The delivery attempt that produced this result; the hub drops results of superseded attempts.
     public var attempt: Int
     public var jobID: Int
-    /// The paths handed to the next step (processed and skipped files, normally).
-    public var paths: [PathItem]
+    /// The paths handed to the next step when the task chose them (discovery: the items it found). Nil
+    /// means the default, `status.passedOn(from:)` the task's input: the hub derives it from the input
+    /// it stored, and only for tasks whose chain goes on, instead of reading every path back.
+    public var paths: [PathItem]?
     public var status: TaskStatus
     /// Set when the task spawned child tasks whose completion the job must wait for (manual L9363).
     public var willSpawnChildren: Bool?
@@ -97,7 +132,7 @@ public struct TaskResult: Sendable, Hashable, Codable {
     public var subdags: [SubDAG]?
 
     public init(
-        taskID: String, attempt: Int, jobID: Int, paths: [PathItem], status: TaskStatus,
+        taskID: String, attempt: Int, jobID: Int, paths: [PathItem]?, status: TaskStatus,
         willSpawnChildren: Bool? = nil, logs: [String]? = nil, error: String? = nil, node: String? = nil,
         discover: [String]? = nil, inventory: SiteInventory? = nil, output: JSONValue? = nil, subdags: [SubDAG]? = nil,
         version: Int = WireVersion.current

@@ -38,13 +38,16 @@ import Testing
                 additionalMetadata: Bool.random(using: &generator) ? ["inode": .int(42), "name": .string(text()), "ok": true, "none": .null, "list": [1, "x"]] : nil,
                 type: Bool.random(using: &generator) ? "file" : nil)
         }
-        var status = TaskStatus(task: "dynamo.tasks.migrate", inputPaths: paths, started: Date(timeIntervalSince1970: 1_700_000_000.125))
+        // Workers leave the input out (a third of the seeds here) and the default paths (another third).
+        var status = TaskStatus(
+            task: "dynamo.tasks.migrate", inputPaths: seed % 3 == 1 ? [] : paths, inputTotal: paths.count,
+            started: Date(timeIntervalSince1970: 1_700_000_000.125))
         for item in paths {
             status.add(FileState.allCases.randomElement(using: &generator) ?? .processed, FileDetail(path: item.path, message: item.message, size: item.size))
         }
         return TaskResult(
             taskID: UUID().uuidString, attempt: Int.random(in: 1...9, using: &generator), jobID: Int.random(in: 1...Int.max, using: &generator),
-            paths: paths, status: status, willSpawnChildren: Bool.random(using: &generator) ? false : nil,
+            paths: seed % 3 == 2 ? nil : paths, status: status, willSpawnChildren: Bool.random(using: &generator) ? false : nil,
             logs: Bool.random(using: &generator) ? [text()] : nil, error: Bool.random(using: &generator) ? text() : nil,
             node: Bool.random(using: &generator) ? "node-\(seed)" : nil, discover: Bool.random(using: &generator) ? [text()] : nil,
             output: Bool.random(using: &generator) ? ["stat": ["a": 1, "b": seed % 2 == 0 ? 2 : .double(1.5)], "z": .null] : nil,
@@ -59,6 +62,25 @@ import Testing
             // Odd seeds carry a double, which the reader leaves to `JSONDecoder`.
             if seed % 2 == 0 { #expect(try Self.fastDecode(HubMessage.self, bytes) == message, "seed \(seed)") }
             #expect(try WireCoding.decode(HubMessage.self, from: bytes) == message)
+        }
+    }
+
+    @Test func aResultWithoutItsInputOrPathsDecodesAndTheDefaultIsDerived() throws {
+        let text = #"{"type":"result","body":{"attempt":1,"jobid":4,"status":{"details":{"processed":[{"path":"/a/2"},{"path":"/a/new","size":5}],"skipped":[{"path":"/a/1"}],"failures":[{"path":"/a/3"}]},"input_total":3,"started":"2026-11-23T10:00:00Z","summary":{"processed":2,"skipped":1,"failures":1},"task":"dynamo.tasks.migrate"},"task_id":"t","v":1}}"#
+        for decoded in [try Self.fastDecode(HubMessage.self, Array(text.utf8)), try WireCoding.decode(HubMessage.self, from: Array(text.utf8))] {
+            guard case .result(let result) = decoded else {
+                Issue.record("not a result: \(decoded)")
+                continue
+            }
+            #expect(result.paths == nil)
+            #expect(result.status.inputPaths.isEmpty && result.status.inputTotal == 3)
+            let input = [
+                PathItem(path: "/a/1", size: 1, state: "created", type: "file"), PathItem(path: "/a/2", size: 2, source: "/b/2", type: "file"),
+                PathItem(path: "/a/3", size: 3, type: "file"),
+            ]
+            // Processed first, then skipped; each as its input item; a file not in the input as path and size.
+            #expect(result.status.passedOn(from: input) == [input[1], PathItem(path: "/a/new", size: 5), input[0]])
+            #expect(result.status.passedOn(from: []).map(\.path) == ["/a/2", "/a/new", "/a/1"])
         }
     }
 

@@ -138,6 +138,13 @@ struct ResultApplier {
         var result: TaskResult
         var state: TaskState
         var subdag: (id: Int64, node: String)?
+
+        /// The paths this task hands on: the result's own, or the default `resolveInputs` derived from
+        /// the stored input. Asked only where `resolveInputs` resolves them.
+        func passedOn() throws -> [PathItem] {
+            guard let paths = result.paths else { throw EngineError.underivedPaths(result.taskID) }
+            return paths
+        }
     }
 
     mutating func results(_ all: [TaskResult]) throws {
@@ -190,7 +197,39 @@ struct ResultApplier {
                 result.status.details.flatMap { state, details in details.map { ($0, state) } })
         }
         try files.insert(on: conn)
+        try resolveInputs()
         try storePassedOn(of: applied.filter { $0.subdag != nil })
+    }
+
+    /// Reads back the stored input of the results that need it, as workers do not echo it: to derive the
+    /// default `paths` (`TaskResult.paths` nil) of a task whose chain goes on, of a discovery and of a
+    /// sub-DAG node, and for a comparison stat, whose check pairs that input with the stats. The last step
+    /// of a chain, most of a job's results, reads nothing back.
+    private mutating func resolveInputs() throws {
+        var needing: [Int64: Int] = [:]
+        for at in applied.indices {
+            let item = applied[at]
+            guard !item.isSystem || item.subdag != nil else { continue }
+            var needsPaths = item.result.paths == nil
+            var needsInput = false
+            if item.isStep, item.subdag == nil, let rule = item.rule, let step = item.step {
+                let run = try runs.run(item.run, on: conn)
+                let planner = BatchPlanner(run: run, limits: try limits(site: run.site))
+                needsPaths = needsPaths && planner.hasStep(rule: rule, after: step)
+                needsInput = planner.isComparisonStat(item.name, rule: rule, step: step)
+                    && item.result.status.inputPaths.count < item.result.status.inputTotal
+            }
+            if needsPaths || needsInput { needing[item.id] = at }
+        }
+        guard !needing.isEmpty else { return }
+        for row in try conn.query(
+            "SELECT id, input::text AS input FROM tasks WHERE id = ANY($1::int8[])", [.array(Array(needing.keys).sorted())])
+        {
+            guard let at = needing[try row.decode(Int64.self, "id")] else { continue }
+            let input = try WireCoding.decode([PathItem].self, from: Array(try row.decode(String.self, "input").utf8))
+            applied[at].result.status.inputPaths = input
+            if applied[at].result.paths == nil { applied[at].result.paths = applied[at].result.status.passedOn(from: input) }
+        }
     }
 
     /// The second phase: locks the jobs of what was recorded (in id order), then advances them.
@@ -249,7 +288,7 @@ struct ResultApplier {
                     jobID: item.job, runID: run.id, name: item.name, kind: .discovery, parentID: item.id, queue: queue,
                     kwargs: kwargs, input: [PathItem(path: directory, type: "directory")])
             }
-            let planned = try planner.firstSteps(for: result.paths, parentID: item.id, jobFiles: (jobFiles[item.job] ?? 0) + numfiles)
+            let planned = try planner.firstSteps(for: try item.passedOn(), parentID: item.id, jobFiles: (jobFiles[item.job] ?? 0) + numfiles)
             // A rule's first step may run on another site (site_sync deletes on the destination).
             tasks += try planned.tasks.map { task in
                 guard task.queue.site != item.site else { return task }
@@ -264,13 +303,14 @@ struct ResultApplier {
             return try checkAfterStat(item, rule: rule, step: step, planner: planner)
         }
         guard let rule = item.rule, let step = item.step, planner.hasStep(rule: rule, after: step) else { return [] }
-        if item.state == .failure || result.paths.isEmpty {
+        // A failed step's paths are not derived (`resolveInputs`): they are not asked for.
+        if try item.state == .failure || item.passedOn().isEmpty {
             let final: TaskState = item.state == .failure ? .cancelled : .skipped
             return try (step + 1..<run.resolved.rules[rule].steps.count).map { next in
                 try planner.step(rule: rule, step: next, input: [], parentID: item.id, state: final)
             }
         }
-        var next = try planner.step(rule: rule, step: step + 1, input: result.paths, parentID: item.id)
+        var next = try planner.step(rule: rule, step: step + 1, input: try item.passedOn(), parentID: item.id)
         if next.queue.site != item.site {
             next.input = try mounts().translate(next.input, from: item.site, to: next.queue.site)
         }
@@ -310,7 +350,7 @@ struct ResultApplier {
         if let (id, node) = item.subdag {
             tasks += try subdags.closed(
                 node: node, of: id, state: item.state, site: item.site,
-                passedOn: item.state == .failure ? [] : item.result.paths, cancelled: cancelled)
+                passedOn: item.state == .failure ? [] : try item.passedOn(), cancelled: cancelled)
         }
         guard item.state != .failure, !item.isSystem, let graphs = item.result.subdags, !graphs.isEmpty else { return tasks }
         let queue = try QueueName(parsing: item.queue)
@@ -350,7 +390,7 @@ struct ResultApplier {
             "UPDATE tasks SET passed_on = x.paths::jsonb FROM unnest($1::int8[], $2::text[]) AS x(id, paths) WHERE tasks.id = x.id",
             [
                 .array(nodes.map(\.id)),
-                .array(try nodes.map { String(decoding: try encoder.encode($0.state == .failure ? [] : $0.result.paths), as: UTF8.self) }),
+                .array(try nodes.map { String(decoding: try encoder.encode($0.state == .failure ? [] : try $0.passedOn()), as: UTF8.self) }),
             ])
     }
 

@@ -34,11 +34,13 @@ final class RunCache: Sendable {
 enum EngineError: Error, CustomStringConvertible {
     case missingRun(Int64)
     case missingTask(String)
+    case underivedPaths(String)
 
     var description: String {
         switch self {
         case .missingRun(let id): "job run \(id) is missing from the database"
         case .missingTask(let id): "task \(id) was not returned by its INSERT"
+        case .underivedPaths(let id): "the paths task \(id) passes on were asked for but not derived from its input"
         }
     }
 }

@@ -139,20 +139,21 @@ extension TaskStatus: FastJSONCodable {
             }
         }
         guard let task else { throw JSONReader.missing("task") }
-        guard let inputPaths else { throw JSONReader.missing("input_paths") }
         guard let inputTotal else { throw JSONReader.missing("input_total") }
         guard let summary else { throw JSONReader.missing("summary") }
         guard let details else { throw JSONReader.missing("details") }
         guard let started else { throw JSONReader.missing("started") }
-        self.init(task: task, inputPaths: inputPaths, inputTotal: inputTotal, summary: summary, details: details, started: started)
+        self.init(task: task, inputPaths: inputPaths ?? [], inputTotal: inputTotal, summary: summary, details: details, started: started)
     }
 
     public func write(json writer: inout JSONWriter) throws {
         writer.beginObject()
         writer.key("details")
         try writer.object(details) { writer, files in try files.write(json: &writer) }
-        writer.key("input_paths")
-        try inputPaths.write(json: &writer)
+        if !inputPaths.isEmpty {
+            writer.key("input_paths")
+            try inputPaths.write(json: &writer)
+        }
         writer.key("input_total")
         writer.int(inputTotal)
         writer.key("started")
@@ -172,7 +173,7 @@ extension TaskResult: FastJSONCodable {
         var inventory: SiteInventory?, output: JSONValue?, subdags: [SubDAG]?
         let header = try MessageHeader.readMessage(from: &reader, what: "a result") { key, reader in
             switch key {
-            case "paths": paths = try [PathItem](json: &reader)
+            case "paths": paths = reader.readNull() ? nil : try [PathItem](json: &reader)
             case "status": status = try TaskStatus(json: &reader)
             case "will_spawn_children": willSpawnChildren = reader.readNull() ? nil : try reader.readBool()
             case "logs": logs = reader.readNull() ? nil : try reader.readStrings()
@@ -185,7 +186,6 @@ extension TaskResult: FastJSONCodable {
             default: try reader.skipValue()
             }
         }
-        guard let paths else { throw JSONReader.missing("paths") }
         guard let status else { throw JSONReader.missing("status") }
         self.init(
             taskID: header.taskID, attempt: header.attempt, jobID: header.jobID, paths: paths, status: status,
@@ -223,8 +223,10 @@ extension TaskResult: FastJSONCodable {
             writer.key("output")
             try output.write(json: &writer)
         }
-        writer.key("paths")
-        try paths.write(json: &writer)
+        if let paths {
+            writer.key("paths")
+            try paths.write(json: &writer)
+        }
         writer.key("status")
         try status.write(json: &writer)
         if let subdags {

@@ -59,9 +59,13 @@ struct TaskRunner: Sendable {
                 let outcome = try await ProgressReporter.$current.withValue(reporter) {
                     try await task.run(envelope, started: started)
                 }
+                // The input is not echoed back (`TaskStatus.inputPaths`), nor the default `paths`: the hub
+                // has the input it sent and derives them where a chain goes on.
+                var status = outcome.status
+                status.inputPaths = []
                 result = TaskResult(
-                    taskID: envelope.taskID, attempt: attempt, jobID: envelope.jobID, paths: outcome.passedOn,
-                    status: outcome.status, logs: outcome.logs.isEmpty ? nil : outcome.logs, node: node,
+                    taskID: envelope.taskID, attempt: attempt, jobID: envelope.jobID, paths: outcome.explicitPassedOn,
+                    status: status, logs: outcome.logs.isEmpty ? nil : outcome.logs, node: node,
                     discover: outcome.discover, inventory: outcome.inventory, output: outcome.output,
                     subdags: outcome.subdags.isEmpty ? nil : outcome.subdags)
             } else {
@@ -110,7 +114,7 @@ struct TaskRunner: Sendable {
     static func failed(_ envelope: TaskEnvelope, attempt: Int, started: Date, node: String, reason: String) -> TaskResult {
         TaskResult(
             taskID: envelope.taskID, attempt: attempt, jobID: envelope.jobID, paths: [],
-            status: TaskStatus(task: envelope.task, inputPaths: envelope.paths, started: started), error: reason,
+            status: TaskStatus(task: envelope.task, inputPaths: [], inputTotal: envelope.paths.count, started: started), error: reason,
             node: node)
     }
 

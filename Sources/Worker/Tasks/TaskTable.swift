@@ -7,7 +7,7 @@ struct TaskOutcome: Sendable {
     var status: TaskStatus
     var logs: [String] = []
     /// The result's `paths` when the task sets them itself (discovery: the items it found); nil means
-    /// the processed and skipped files.
+    /// the processed and skipped files (`TaskStatus.passedOn(from:)`), which the hub derives.
     var explicitPassedOn: [PathItem]?
     /// Discovery only: directories the hub discovers with child tasks (the result's `discover`).
     var discover: [String]?
@@ -31,15 +31,8 @@ struct TaskOutcome: Sendable {
         self.subdags = subdags
     }
 
-    /// The files the next step of the chain receives: processed and skipped ones (manual L9221-9231),
-    /// unless the task chose them.
-    var passedOn: [PathItem] {
-        if let explicitPassedOn { return explicitPassedOn }
-        let byPath = Dictionary(status.inputPaths.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        return [FileState.processed, .skipped].flatMap { status.files(in: $0) }.map { detail in
-            byPath[detail.path] ?? PathItem(path: detail.path, size: detail.size)
-        }
-    }
+    /// The files the next step of the chain receives: the task's choice, else processed and skipped ones.
+    var passedOn: [PathItem] { explicitPassedOn ?? status.passedOn(from: status.inputPaths) }
 }
 
 /// A task failure of the task as a whole (as opposed to a file failing): unknown task, bad arguments,
