@@ -64,6 +64,11 @@ import Testing
             // The input is stored as its JSON text (migration 14) and goes out as it came in.
             #expect(envelope.paths.map(\.path) == ["/mmfs1/job\(active)/f0"])
             #expect(try await fixture.pool.query("SELECT pg_typeof(input)::text AS t FROM tasks LIMIT 1").decodeColumn(String.self, "t") == ["json"])
+            // Compressed with lz4 (migration 15): this machine's PostgreSQL has it.
+            #expect(
+                try await fixture.pool.query(
+                    "SELECT attcompression::text AS c FROM pg_attribute WHERE attrelid = 'tasks'::regclass AND attname = 'input'"
+                ).decodeColumn(String.self, "c") == ["l"])
         }
     }
 

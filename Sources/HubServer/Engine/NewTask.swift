@@ -50,6 +50,7 @@ extension NewTask {
         var rules: [Int?] = [], steps: [Int?] = [], parents: [Int64?] = [], sites: [String] = [], queues: [String] = []
         var kwargs: [[UInt8]] = [], inputs: [[UInt8]] = [], totals: [Int] = [], states: [String] = []
         var subdags: [Int64?] = [], nodes: [String?] = []
+        var lastKwargs: (value: [String: JSONValue], bytes: [UInt8])?
         for task in tasks {
             taskIDs.append(task.taskID)
             jobs.append(task.jobID)
@@ -61,7 +62,15 @@ extension NewTask {
             parents.append(task.parentID)
             sites.append(task.queue.site)
             queues.append(task.queue.description)
-            kwargs.append(try WireCoding.encode(JSONValue.object(task.kwargs)))
+            // A step's tasks share their kwargs: encoded once per run of equal ones (one-file batches made
+            // this an encode per file).
+            if let last = lastKwargs, last.value == task.kwargs {
+                kwargs.append(last.bytes)
+            } else {
+                let bytes = try WireCoding.encode(JSONValue.object(task.kwargs))
+                kwargs.append(bytes)
+                lastKwargs = (task.kwargs, bytes)
+            }
             inputs.append(try WireCoding.encode(task.input))
             totals.append(task.input.count)
             states.append(task.state.rawValue)

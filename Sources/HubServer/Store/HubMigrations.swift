@@ -270,5 +270,6 @@ enum HubMigrations {
         hotPath,
         outbox,
         taskInputAsText,
+        taskInputLZ4,
     ]
 }
