@@ -210,12 +210,13 @@ struct ResultApplier {
         for at in applied.indices {
             let item = applied[at]
             guard !item.isSystem || item.subdag != nil else { continue }
-            var needsPaths = item.result.paths == nil
+            // A failed task hands nothing on; a step outside any rule (an end-of-job task) has no chain.
+            var needsPaths = item.result.paths == nil && item.state != .failure && (!item.isStep || item.subdag != nil)
             var needsInput = false
             if item.isStep, item.subdag == nil, let rule = item.rule, let step = item.step {
                 let run = try runs.run(item.run, on: conn)
                 let planner = BatchPlanner(run: run, limits: try limits(site: run.site))
-                needsPaths = needsPaths && planner.hasStep(rule: rule, after: step)
+                needsPaths = item.result.paths == nil && item.state != .failure && planner.hasStep(rule: rule, after: step)
                 needsInput = planner.isComparisonStat(item.name, rule: rule, step: step)
                     && item.result.status.inputPaths.count < item.result.status.inputTotal
             }

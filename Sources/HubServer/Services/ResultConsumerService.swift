@@ -137,7 +137,10 @@ struct ResultConsumerService: Service, CustomStringConvertible {
     /// The paths a message makes the hub handle (at least 1).
     static func paths(in message: HubMessage) -> Int {
         switch message {
-        case .result(let result): 1 + (result.paths?.count ?? 0) + (result.discover?.count ?? 0) + result.status.details.values.reduce(0) { $0 + $1.count }
+        case .result(let result):
+            // Paths left to the hub count as the files they are derived from.
+            1 + (result.paths?.count ?? result.status.summary.filter { [FileState.processed.rawValue, FileState.skipped.rawValue].contains($0.key) }.values.reduce(0, +))
+                + (result.discover?.count ?? 0) + result.status.details.values.reduce(0) { $0 + $1.count }
         case .progress(let batch): 1 + batch.files.count
         case .started, .heartbeat: 1
         }

@@ -37,15 +37,19 @@ extension HubMigrations {
 
     /// A 40-file task's input (about 3.6 kB of JSON) is over the TOAST threshold, so every insert
     /// compressed it; lz4 does that in about half pglz's time (2,500 rows: 35-70 ms against 73-118 ms).
-    /// Values already stored keep pglz (both read back alike). A server built without lz4 keeps pglz.
+    /// Values already stored keep pglz (both read back alike). A server before 14 (no per-column
+    /// compression: the statement is run through EXECUTE, so it is parsed only where it exists) or built
+    /// without lz4 keeps pglz.
     static let taskInputLZ4 = Migration(
         version: 15, name: "task inputs compressed with lz4 where the server has it",
         sql: """
             DO $$
             BEGIN
-                ALTER TABLE tasks ALTER COLUMN input SET COMPRESSION lz4;
+                IF current_setting('server_version_num')::int >= 140000 THEN
+                    EXECUTE 'ALTER TABLE tasks ALTER COLUMN input SET COMPRESSION lz4';
+                END IF;
             EXCEPTION WHEN feature_not_supported THEN
-                RAISE NOTICE 'this PostgreSQL has no lz4: task inputs stay pglz-compressed';
+                RAISE WARNING 'this PostgreSQL has no lz4: task inputs stay pglz-compressed';
             END $$;
             """)
 }
