@@ -14,10 +14,7 @@ import Testing
         try await EngineFixture.with { fixture in
             let engine = fixture.engine
             // A site with a worker queue, one file per task, and a migrate job on 240 files without discovery.
-            try await NodeStore(pool: fixture.pool).record(
-                Heartbeat(
-                    node: "node-1", site: fixture.site, softwareVersion: "test",
-                    queues: [Heartbeat.Queue(queue: "default", functions: ["worker": 8])], sent: Date(), started: Date(), ttl: 60))
+            try await fixture.recordWorkerNode()
             try await fixture.pool.execute("UPDATE sites SET file_batch_size = 1 WHERE name = $1", [.string(fixture.site)])
             try await engine.workflows.seedDefaults(logger: engine.logger)
             let files = (0..<240).map { "/mmfs1/data/f\($0)" }

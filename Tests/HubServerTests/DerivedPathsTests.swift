@@ -9,21 +9,22 @@ import Testing
 /// Results without `paths` or `input_paths` (what workers send): the hub derives what a step hands on
 /// from the input it stored, against real PostgreSQL.
 @Suite struct DerivedPathsTests {
+    /// A worker node and a `two_steps` workflow: migrate, then recall, on every file.
+    static func twoSteps(_ fixture: EngineFixture) async throws {
+        try await fixture.recordWorkerNode()
+        var flow = try #require(DefaultWorkflows.named("migrate"))
+        flow.name = "two_steps"
+        flow.fields = []
+        flow.filterRules = [
+            FilterRule(state: "all", type: "all", action: [ActionStep(name: "dynamo.tasks.migrate"), ActionStep(name: "dynamo.tasks.recall")])
+        ]
+        _ = try await fixture.engine.workflows.create(flow)
+    }
+
     @Test func theNextStepGetsTheStoredItemsOfProcessedAndSkippedFilesWithTheirMetadata() async throws {
         try await EngineFixture.with { fixture in
             let engine = fixture.engine
-            try await NodeStore(pool: fixture.pool).record(
-                Heartbeat(
-                    node: "node-1", site: fixture.site, softwareVersion: "test",
-                    queues: [Heartbeat.Queue(queue: "default", functions: ["worker": 8])], sent: Date(), started: Date(), ttl: 60))
-            try await engine.workflows.seedDefaults(logger: engine.logger)
-            var flow = try #require(DefaultWorkflows.named("migrate"))
-            flow.name = "two_steps"
-            flow.fields = []
-            flow.filterRules = [
-                FilterRule(state: "all", type: "all", action: [ActionStep(name: "dynamo.tasks.migrate"), ActionStep(name: "dynamo.tasks.recall")])
-            ]
-            _ = try await engine.workflows.create(flow)
+            try await Self.twoSteps(fixture)
             // State-based paths without discovery: the items keep their `state`, as the next step must see.
             let paths: [JSONValue] = (0..<4).map { .object(["path": .string("/mmfs1/data/f\($0)"), "state": "updated"]) }
             let job = try await engine.submit(
@@ -59,17 +60,7 @@ import Testing
     @Test func aFailedStepWithoutPathsCancelsTheRestOfItsChain() async throws {
         try await EngineFixture.with { fixture in
             let engine = fixture.engine
-            try await NodeStore(pool: fixture.pool).record(
-                Heartbeat(
-                    node: "node-1", site: fixture.site, softwareVersion: "test",
-                    queues: [Heartbeat.Queue(queue: "default", functions: ["worker": 8])], sent: Date(), started: Date(), ttl: 60))
-            var flow = try #require(DefaultWorkflows.named("migrate"))
-            flow.name = "two_steps"
-            flow.fields = []
-            flow.filterRules = [
-                FilterRule(state: "all", type: "all", action: [ActionStep(name: "dynamo.tasks.migrate"), ActionStep(name: "dynamo.tasks.recall")])
-            ]
-            _ = try await engine.workflows.create(flow)
+            try await Self.twoSteps(fixture)
             let job = try await engine.submit(
                 ["workflow": "two_steps", "site": .string(fixture.site), "paths": ["/mmfs1/data/a"], "discovery": .null, "fields": .object([:])],
                 owner: nil)

@@ -65,6 +65,14 @@ struct EngineFixture {
         }
     }
 
+    /// A worker node on the site with the `default` queue's worker function, so submissions can route.
+    func recordWorkerNode() async throws {
+        try await NodeStore(pool: pool).record(
+            Heartbeat(
+                node: "node-1", site: site, softwareVersion: "test",
+                queues: [Heartbeat.Queue(queue: "default", functions: ["worker": 8])], sent: Date(), started: Date(), ttl: 60))
+    }
+
     func count(_ sql: String, _ binds: [PostgresBind?] = []) async throws -> Int {
         try await pool.query(sql, binds).decodeColumn(Int.self, "n").first ?? -1
     }
