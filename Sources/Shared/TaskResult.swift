@@ -62,7 +62,7 @@ public struct TaskStatus: Sendable, Hashable, Codable {
 
     /// The files the next step of the chain receives by default: processed, then skipped ones (manual
     /// L9221-9231), each as its item in `inputs` (keeping what discovery said of it) or, for a file that
-    /// was not in the input, its path and size. Worker and hub both derive a result's `paths` with this.
+    /// was not in the input, its path and size. The hub derives a result's default `paths` with this.
     public func passedOn(from inputs: [PathItem]) -> [PathItem] {
         let passed = files(in: .processed) + files(in: .skipped)
         guard !passed.isEmpty else { return [] }
@@ -108,7 +108,7 @@ public struct TaskResult: Sendable, Hashable, Codable {
     public var jobID: Int
     /// The paths handed to the next step when the task chose them (discovery: the items it found). Nil
     /// means the default, `status.passedOn(from:)` the task's input: the hub derives it from the input
-    /// it stored, and only for tasks whose chain goes on, instead of reading every path back.
+    /// it stored, and only where it needs it (a chain that goes on, a discovery, a sub-DAG node).
     public var paths: [PathItem]?
     public var status: TaskStatus
     /// Set when the task spawned child tasks whose completion the job must wait for (manual L9363).

@@ -63,7 +63,8 @@ extension NewTask {
             sites.append(task.queue.site)
             queues.append(task.queue.description)
             // A step's tasks share their kwargs: encoded once per run of equal ones (one-file batches made
-            // this an encode per file).
+            // this an encode per file). Equal as values: strings in canonically equivalent forms count as
+            // one, as they do for every Swift reader of them.
             if let last = lastKwargs, last.value == task.kwargs {
                 kwargs.append(last.bytes)
             } else {
