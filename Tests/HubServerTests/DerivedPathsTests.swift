@@ -78,4 +78,25 @@ import Testing
             #expect(try await fixture.state(of: job) == "FAILURE")
         }
     }
+
+    @Test func aStaleStartedTaskIsInvalidatedAndCancelsTheRestOfItsChain() async throws {
+        try await EngineFixture.with { fixture in
+            let engine = fixture.engine
+            try await Self.twoSteps(fixture)
+            let job = try await engine.submit(
+                ["workflow": "two_steps", "site": .string(fixture.site), "paths": ["/mmfs1/data/a", "/mmfs1/data/b"], "discovery": .null, "fields": .object([:])],
+                owner: nil)
+            // Started an hour ago on a node that never sent a heartbeat.
+            try await fixture.pool.execute(
+                "UPDATE tasks SET state = 'STARTED', started = now() - interval '1 hour', node = 'gone:1' WHERE job_id = $1 AND step_index = 0",
+                [.int64(job)])
+            #expect(try await engine.invalidateStaleTasks(olderThan: 60, nodeOnline: 60) == 1)
+            await engine.pipeline.flush()
+            let rows = try await fixture.pool.query(
+                "SELECT step_index, state, error FROM tasks WHERE job_id = $1 ORDER BY step_index", [.int64(job)])
+            #expect(try rows.map { try $0.decode(String.self, "state") } == ["FAILURE", "CANCELLED"])
+            #expect(try rows.first?.decode(String?.self, "error")?.hasPrefix("invalidated:") == true)
+            #expect(try await fixture.state(of: job) == "FAILURE")
+        }
+    }
 }

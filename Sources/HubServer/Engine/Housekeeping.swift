@@ -28,7 +28,7 @@ extension WorkflowEngine {
         // "not actively running"). The task's node is `<node>:<pid>:...`; the node's heartbeat says it lives.
         let rows = try await pool.query(
             """
-            SELECT t.task_id, t.attempt, t.job_id, t.input::text AS input, t.node FROM tasks t
+            SELECT t.task_id, t.attempt, t.job_id, t.input_total, t.node FROM tasks t
             WHERE t.state = 'STARTED' AND COALESCE(t.started, t.created) < now() - make_interval(secs => $1)
               AND NOT EXISTS (SELECT 1 FROM nodes n JOIN sites s ON s.id = n.site_id
                               WHERE s.name = t.site AND n.name = split_part(COALESCE(t.node, ''), ':', 1)
@@ -39,13 +39,13 @@ extension WorkflowEngine {
             """, [.double(Double(seconds)), .double(Double(nodeOnline))])
         guard !rows.isEmpty else { return 0 }
         let results = try rows.map { row -> HubMessage in
-            let input = try WireCoding.decode([PathItem].self, from: Array(try row.decode(String.self, "input").utf8))
             let minutes = seconds / 60
             return .result(
                 TaskResult(
                     taskID: try row.decode(String.self, "task_id"), attempt: try row.decode(Int.self, "attempt"),
                     jobID: Int(try row.decode(Int64.self, "job_id")), paths: [],
-                    status: TaskStatus(task: "", inputPaths: input, started: Date()),
+                    // The input is not echoed: the engine reads it back where it needs it (ResultApplier).
+                    status: TaskStatus(task: "", inputPaths: [], inputTotal: try row.decode(Int.self, "input_total"), started: Date()),
                     error: "invalidated: STARTED without news for more than task_invalidation_timeout (\(minutes) min)",
                     node: try row.decode(String?.self, "node")))
         }

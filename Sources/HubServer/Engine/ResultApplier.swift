@@ -210,17 +210,18 @@ struct ResultApplier {
         for at in applied.indices {
             let item = applied[at]
             guard !item.isSystem || item.subdag != nil else { continue }
-            // A failed task hands nothing on; a step outside any rule (an end-of-job task) has no chain.
-            var needsPaths = item.result.paths == nil && item.state != .failure && (!item.isStep || item.subdag != nil)
+            // Discoveries and sub-DAG nodes hand on; a rule's step only when its chain goes on, and a step
+            // outside any rule (an end-of-job task) not at all. A failed task hands nothing on.
+            var goesOn = !item.isStep || item.subdag != nil
             var needsInput = false
             if item.isStep, item.subdag == nil, let rule = item.rule, let step = item.step {
                 let run = try runs.run(item.run, on: conn)
                 let planner = BatchPlanner(run: run, limits: try limits(site: run.site))
-                needsPaths = item.result.paths == nil && item.state != .failure && planner.hasStep(rule: rule, after: step)
+                goesOn = planner.hasStep(rule: rule, after: step)
                 needsInput = planner.isComparisonStat(item.name, rule: rule, step: step)
                     && item.result.status.inputPaths.count < item.result.status.inputTotal
             }
-            if needsPaths || needsInput { needing[item.id] = at }
+            if (goesOn && item.result.paths == nil && item.state != .failure) || needsInput { needing[item.id] = at }
         }
         guard !needing.isEmpty else { return }
         for row in try conn.query(

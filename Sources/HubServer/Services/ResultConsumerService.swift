@@ -138,8 +138,8 @@ struct ResultConsumerService: Service, CustomStringConvertible {
     static func paths(in message: HubMessage) -> Int {
         switch message {
         case .result(let result):
-            // Paths left to the hub count as the files they are derived from.
-            1 + (result.paths?.count ?? result.status.summary.filter { [FileState.processed.rawValue, FileState.skipped.rawValue].contains($0.key) }.values.reduce(0, +))
+            // Paths left to the hub count as the processed and skipped files they are derived from.
+            1 + (result.paths?.count ?? result.status.files(in: .processed).count + result.status.files(in: .skipped).count)
                 + (result.discover?.count ?? 0) + result.status.details.values.reduce(0) { $0 + $1.count }
         case .progress(let batch): 1 + batch.files.count
         case .started, .heartbeat: 1

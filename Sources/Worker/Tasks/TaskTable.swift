@@ -30,9 +30,6 @@ struct TaskOutcome: Sendable {
         self.inventory = inventory
         self.subdags = subdags
     }
-
-    /// The files the next step of the chain receives: the task's choice, else processed and skipped ones.
-    var passedOn: [PathItem] { explicitPassedOn ?? status.passedOn(from: status.inputPaths) }
 }
 
 /// A task failure of the task as a whole (as opposed to a file failing): unknown task, bad arguments,
