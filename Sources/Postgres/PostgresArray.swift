@@ -10,17 +10,32 @@ public protocol PostgresArrayElement: PostgresDecodable {
     static var postgresArrayType: PostgresDataType { get }
     /// The element's text inside an array literal; nil for NULL.
     var postgresArrayElementText: String? { get }
-    /// The bind for an array of this type; the default builds an array literal.
+    /// The element type when arrays of this type bind in binary format (text, int8, int4, bool); nil
+    /// (the default) for array literals.
+    static var postgresBinaryElementType: PostgresDataType? { get }
+    /// Appends the element in binary format, or returns false for NULL. Called only when
+    /// `postgresBinaryElementType` is set.
+    func appendPostgresBinary(to out: inout [UInt8]) -> Bool
+    /// The bind for an array of this type; the default builds the binary form where there is one, else
+    /// an array literal.
     static func postgresBind(forArray values: [Self]) -> PostgresBind
     /// Decodes an array of this type; the default parses a one-dimensional array literal.
     static func decodeArray(from cell: PostgresCell) throws -> [Self]
 }
 
 extension PostgresArrayElement {
+    public static var postgresBinaryElementType: PostgresDataType? { nil }
+
+    public func appendPostgresBinary(to out: inout [UInt8]) -> Bool { false }
+
     public static func postgresBind(forArray values: [Self]) -> PostgresBind {
+        if let elementType = postgresBinaryElementType {
+            let bytes = PostgresBinaryFormat.array(values, elementType: elementType) { $0.appendPostgresBinary(to: &$1) }
+            return PostgresBind(binary: bytes, type: postgresArrayType)
+        }
         // A closure, not `\.postgresArrayElementText`: in this generic context a key path is instantiated
         // by the runtime on every call, which was a seventh of the hub's CPU on busy jobs.
-        PostgresBind(text: PostgresArrayLiteral.format(values.map { $0.postgresArrayElementText }), type: postgresArrayType)
+        return PostgresBind(text: PostgresArrayLiteral.format(values.map { $0.postgresArrayElementText }), type: postgresArrayType)
     }
 
     public static func decodeArray(from cell: PostgresCell) throws -> [Self] {
@@ -68,16 +83,61 @@ extension Array: PostgresDecodable where Element: PostgresArrayElement {
 extension Optional: PostgresArrayElement where Wrapped: PostgresArrayElement {
     public static var postgresArrayType: PostgresDataType { Wrapped.postgresArrayType }
     public var postgresArrayElementText: String? { self?.postgresArrayElementText }
+    public static var postgresBinaryElementType: PostgresDataType? { Wrapped.postgresBinaryElementType }
+    public func appendPostgresBinary(to out: inout [UInt8]) -> Bool { self?.appendPostgresBinary(to: &out) ?? false }
 }
 
-extension Int: PostgresArrayElement { public static var postgresArrayType: PostgresDataType { .int8Array } }
-extension Int64: PostgresArrayElement { public static var postgresArrayType: PostgresDataType { .int8Array } }
-extension Int32: PostgresArrayElement { public static var postgresArrayType: PostgresDataType { .int4Array } }
+extension Int: PostgresArrayElement {
+    public static var postgresArrayType: PostgresDataType { .int8Array }
+    public static var postgresBinaryElementType: PostgresDataType? { .int8 }
+    public func appendPostgresBinary(to out: inout [UInt8]) -> Bool {
+        PostgresBinaryFormat.append(Int64(self), to: &out)
+        return true
+    }
+}
+
+extension Int64: PostgresArrayElement {
+    public static var postgresArrayType: PostgresDataType { .int8Array }
+    public static var postgresBinaryElementType: PostgresDataType? { .int8 }
+    public func appendPostgresBinary(to out: inout [UInt8]) -> Bool {
+        PostgresBinaryFormat.append(self, to: &out)
+        return true
+    }
+}
+
+extension Int32: PostgresArrayElement {
+    public static var postgresArrayType: PostgresDataType { .int4Array }
+    public static var postgresBinaryElementType: PostgresDataType? { .int4 }
+    public func appendPostgresBinary(to out: inout [UInt8]) -> Bool {
+        PostgresBinaryFormat.append(self, to: &out)
+        return true
+    }
+}
+
 extension Int16: PostgresArrayElement { public static var postgresArrayType: PostgresDataType { .int2Array } }
 extension Double: PostgresArrayElement { public static var postgresArrayType: PostgresDataType { .float8Array } }
 extension Float: PostgresArrayElement { public static var postgresArrayType: PostgresDataType { .float4Array } }
-extension Bool: PostgresArrayElement { public static var postgresArrayType: PostgresDataType { .boolArray } }
-extension String: PostgresArrayElement { public static var postgresArrayType: PostgresDataType { .textArray } }
+
+extension Bool: PostgresArrayElement {
+    public static var postgresArrayType: PostgresDataType { .boolArray }
+    public static var postgresBinaryElementType: PostgresDataType? { .bool }
+    public func appendPostgresBinary(to out: inout [UInt8]) -> Bool {
+        out.append(self ? 1 : 0)
+        return true
+    }
+}
+
+/// Text elements go as their UTF-8 bytes. A NUL byte, which PostgreSQL text cannot hold, is refused by
+/// the server's encoding check (SQLSTATE 22021).
+extension String: PostgresArrayElement {
+    public static var postgresArrayType: PostgresDataType { .textArray }
+    public static var postgresBinaryElementType: PostgresDataType? { .text }
+    public func appendPostgresBinary(to out: inout [UInt8]) -> Bool {
+        var text = self
+        text.withUTF8 { out.append(contentsOf: $0) }
+        return true
+    }
+}
 extension UUID: PostgresArrayElement { public static var postgresArrayType: PostgresDataType { .uuidArray } }
 extension Date: PostgresArrayElement { public static var postgresArrayType: PostgresDataType { .timestamptzArray } }
 extension Decimal: PostgresArrayElement { public static var postgresArrayType: PostgresDataType { .numericArray } }

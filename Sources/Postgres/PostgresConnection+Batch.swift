@@ -41,8 +41,8 @@ extension PostgresConnection {
         var failure: (any Error)?
         for binds in sets {
             do {
-                let ok = try PostgresParameters.with(binds) { count, types, values in
-                    PQsendQueryParams(handle, sql, count, types, values, nil, nil, 0) == 1
+                let ok = try PostgresParameters.with(binds) { p in
+                    PQsendQueryParams(handle, sql, p.count, p.types, p.values, p.lengths, p.formats, 0) == 1
                 }
                 guard ok else {
                     failure = Self.connectionError(handle, sql)
@@ -85,21 +85,27 @@ extension PostgresConnection {
         return total
     }
 
-    /// Loads rows with `COPY table (columns) FROM STDIN` in text format: the fastest way to insert
-    /// many rows. Values use the same text forms as parameters, escaped for COPY (backslash, tab,
-    /// newline, carriage return); `nil` is NULL.
+    /// Loads rows with `COPY table (columns) FROM STDIN`: the fastest way to insert many rows. `nil` is
+    /// NULL.
+    ///
+    /// In `.text` format (the default) values use the same text forms as parameters, escaped for COPY
+    /// (backslash, tab, newline, carriage return); any column type works. In `.binary` format the server
+    /// parses nothing, which halves its cost for rows of large arrays; every value must then be an int8,
+    /// int4, int2 or bool bind, a string going to a text or varchar column, or an array bound with
+    /// `.array` of text, int8, int4 or bool elements (other values abort the COPY with `.invalidArgument`).
     /// - Parameters:
     ///   - table: the target table (quoted safely).
     ///   - columns: the target columns, in the order of each row's values.
     ///   - rows: one array of values per row, each with `columns.count` entries.
+    ///   - format: the COPY format.
     /// - Returns: the number of rows copied.
     /// - Throws: `PostgresError`; on any error the COPY is aborted and nothing is inserted.
     @discardableResult
     public func copyIn(
-        into table: PostgresIdentifier, columns: [String], rows: some Sequence<[PostgresBind?]>
+        into table: PostgresIdentifier, columns: [String], rows: some Sequence<[PostgresBind?]>, format: PostgresCopyFormat = .text
     ) throws -> Int {
         let columnList = columns.map { PostgresIdentifier($0).quoted }.joined(separator: ", ")
-        let sql = "COPY \(table.quoted) (\(columnList)) FROM STDIN"
+        let sql = "COPY \(table.quoted) (\(columnList)) FROM STDIN" + (format == .binary ? " (FORMAT binary)" : "")
         let handle = try requireHandle(sql)
         try Self.checkNoNUL(sql, what: "table or column name")
         guard let start = PQexec(handle, sql) else { throw Self.connectionError(handle, sql) }
@@ -125,12 +131,36 @@ extension PostgresConnection {
             return ok
         }
         var rowNumber = 0
+        if format == .binary {
+            buffer.append(contentsOf: Self.binaryCopySignature)
+            PostgresBinaryFormat.append(Int32(0), to: &buffer)  // flags
+            PostgresBinaryFormat.append(Int32(0), to: &buffer)  // header extension length
+        }
         rowLoop: for row in rows {
             rowNumber += 1
             guard row.count == columns.count else {
                 abortReason = PostgresError(
                     code: .invalidArgument, message: "copyIn row \(rowNumber) has \(row.count) values for \(columns.count) columns")
                 break
+            }
+            if format == .binary {
+                PostgresBinaryFormat.append(Int16(row.count), to: &buffer)
+                for (position, value) in row.enumerated() {
+                    guard let value else {
+                        PostgresBinaryFormat.append(Int32(-1), to: &buffer)
+                        continue
+                    }
+                    guard let field = PostgresBinaryFormat.copyField(value) else {
+                        abortReason = PostgresError(
+                            code: .invalidArgument,
+                            message: "copyIn row \(rowNumber) column \(columns[position]): a \(value.type) value cannot go in a binary COPY")
+                        break rowLoop
+                    }
+                    PostgresBinaryFormat.append(Int32(clamping: field.count), to: &buffer)
+                    buffer.append(contentsOf: field)
+                }
+                if buffer.count >= 1 << 16, !flush() { break }
+                continue
             }
             for (position, value) in row.enumerated() {
                 if position > 0 { buffer.append(UInt8(ascii: "\t")) }
@@ -170,6 +200,7 @@ extension PostgresConnection {
             buffer.append(UInt8(ascii: "\n"))
             if buffer.count >= 1 << 16, !flush() { break }
         }
+        if format == .binary, abortReason == nil { PostgresBinaryFormat.append(Int16(-1), to: &buffer) }
         if abortReason == nil { _ = flush() }
         _ = PQputCopyEnd(handle, abortReason == nil ? nil : "aborted by client")
         var copied = 0
@@ -187,4 +218,13 @@ extension PostgresConnection {
         if PQstatus(handle) != CONNECTION_OK { throw Self.connectionError(handle, sql) }
         return copied
     }
+
+    /// The 11 bytes that open a binary COPY stream.
+    private static let binaryCopySignature: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00]
+}
+
+/// The format of a `copyIn`.
+public enum PostgresCopyFormat: Sendable {
+    case text
+    case binary
 }

@@ -176,8 +176,8 @@ public final class PostgresConnection {
     func withResult<R>(_ sql: String, _ binds: [PostgresBind?], _ body: (OpaquePointer) throws -> R) throws -> R {
         let handle = try requireHandle(sql)
         try Self.checkNoNUL(sql, what: "SQL text")
-        let result = try PostgresParameters.with(binds) { count, types, values in
-            PQexecParams(handle, sql, count, types, values, nil, nil, 0)
+        let result = try PostgresParameters.with(binds) { p in
+            PQexecParams(handle, sql, p.count, p.types, p.values, p.lengths, p.formats, 0)
         }
         guard let result else { throw Self.connectionError(handle, sql) }
         defer { PQclear(result) }

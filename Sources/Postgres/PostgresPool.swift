@@ -143,8 +143,10 @@ public final class PostgresPool: Sendable {
     /// Loads rows with COPY FROM STDIN (see `PostgresConnection.copyIn`).
     /// - Throws: `PostgresError`.
     @discardableResult
-    public func copyIn(into table: PostgresIdentifier, columns: [String], rows: [[PostgresBind?]]) async throws -> Int {
-        try await withConnection { try $0.copyIn(into: table, columns: columns, rows: rows) }
+    public func copyIn(
+        into table: PostgresIdentifier, columns: [String], rows: [[PostgresBind?]], format: PostgresCopyFormat = .text
+    ) async throws -> Int {
+        try await withConnection { try $0.copyIn(into: table, columns: columns, rows: rows, format: format) }
     }
 
     /// Opens a dedicated connection outside the pool's capacity, for long-lived holders such as a

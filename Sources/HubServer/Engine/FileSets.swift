@@ -99,7 +99,7 @@ struct FileSets {
                         .array(Array(set.states[part])), .array(Array(set.sizes[part])), .array(Array(set.messages[part])),
                     ]
                 }
-            })
+            }, format: .binary)
     }
 
     /// Deletes the stored sets of `tasks` and returns each task's files, later sets over earlier ones.
