@@ -159,21 +159,29 @@ public struct JSONReader {
         guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else { throw Failure("expected a string") }
         at += 1
         let start = at
-        // Fast path: no escapes.
-        var ascii = true
-        while at < bytes.count {
-            let byte = bytes[at]
-            if byte == UInt8(ascii: "\"") {
-                // ASCII needs no validation (and `String(validating:)` costs a generic lookup per call).
-                let text = ascii ? String(decoding: bytes[start..<at], as: UTF8.self) : try Self.utf8(bytes[start..<at])
-                at += 1
-                return text
+        // Fast path: no escapes. Scanned over the buffer, without a bounds check per byte (this loop was
+        // the largest single cost of decoding paths).
+        let (stop, highBits) = bytes.withUnsafeBufferPointer { buffer -> (Int, UInt8) in
+            var index = start, high: UInt8 = 0
+            while index < buffer.count {
+                let byte = buffer[index]
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                high |= byte
+                index += 1
             }
-            if byte == UInt8(ascii: "\\") { break }
-            guard byte >= 0x20 else { throw Failure("control character in a string") }
-            if byte >= 0x80 { ascii = false }
-            at += 1
+            return (index, high)
         }
+        at = stop
+        if at < bytes.count, bytes[at] == UInt8(ascii: "\"") {
+            // ASCII needs no validation (and `String(validating:)` costs a generic lookup per call).
+            let text =
+                highBits < 0x80
+                ? bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<stop]), as: UTF8.self) }
+                : try Self.utf8(bytes[start..<stop])
+            at += 1
+            return text
+        }
+        if at < bytes.count, bytes[at] < 0x20 { throw Failure("control character in a string") }
         var unescaped = Array(bytes[start..<at])
         while at < bytes.count {
             let byte = bytes[at]

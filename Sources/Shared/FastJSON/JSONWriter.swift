@@ -19,7 +19,9 @@ public struct JSONWriter {
         separate()
         bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        // Byte by byte: an array literal here was an allocation per key.
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
     }
 
     /// A key known only at run time (dictionary keys), escaped like any string.
@@ -62,11 +64,24 @@ public struct JSONWriter {
         value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 
+    /// Callers in other modules reach the concrete overloads: the generic one is not specialized across
+    /// modules, and its witness calls (`bitWidth`, `Int64(exactly:)`) were a few percent of the worker.
+    public mutating func int(_ value: Int) { int(Int64(value)) }
+
     public mutating func int<T: BinaryInteger>(_ value: T) {
+        guard let number = Int64(exactly: value) else {
+            separate()
+            bytes.append(contentsOf: String(value).utf8)
+            return
+        }
+        int(number)
+    }
+
+    public mutating func int(_ number: Int64) {
         separate()
         // Digits written directly (no String per number); Int64.min has no positive counterpart.
-        guard let number = Int64(exactly: value), number != .min else {
-            bytes.append(contentsOf: String(value).utf8)
+        guard number != .min else {
+            bytes.append(contentsOf: String(number).utf8)
             return
         }
         if number < 0 { bytes.append(UInt8(ascii: "-")) }
