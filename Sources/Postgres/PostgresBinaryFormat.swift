@@ -79,8 +79,10 @@ enum PostgresBinaryFormat {
     }
 
     /// A COPY field in binary format: a binary bind as it is; a text one converted for the types whose
-    /// text form this library writes (int8, int4, int2, bool) or sends as it is (text, varchar, and
-    /// untyped strings, which must then go to a text or varchar column). Nil for other types.
+    /// text form this library writes (int8, int4, int2, bool) or sent as it is (text, varchar, and
+    /// untyped strings). Nil for other types. An untyped string is trusted to go to a text or varchar
+    /// column: the bytes say nothing of the column, and a string of a fixed-width type's size (8 bytes
+    /// into an int8 column) would be read as that type's binary form.
     static func copyField(_ bind: PostgresBind) -> [UInt8]? {
         switch bind.payload {
         case .binary(let bytes):
@@ -91,7 +93,12 @@ enum PostgresBinaryFormat {
             case .int8: guard let value = Int64(text) else { return nil }; append(value, to: &out)
             case .int4: guard let value = Int32(text) else { return nil }; append(value, to: &out)
             case .int2: guard let value = Int16(text) else { return nil }; append(value, to: &out)
-            case .bool: out.append(text == "t" ? 1 : 0)
+            case .bool:
+                switch text.lowercased() {
+                case "t", "true", "1": out.append(1)
+                case "f", "false", "0": out.append(0)
+                default: return nil
+                }
             case .text, .varchar, .unknown: out.append(contentsOf: text.utf8)
             default: return nil
             }

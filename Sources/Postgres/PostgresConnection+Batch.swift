@@ -156,7 +156,12 @@ extension PostgresConnection {
                             message: "copyIn row \(rowNumber) column \(columns[position]): a \(value.type) value cannot go in a binary COPY")
                         break rowLoop
                     }
-                    PostgresBinaryFormat.append(Int32(clamping: field.count), to: &buffer)
+                    guard let length = Int32(exactly: field.count) else {
+                        abortReason = PostgresError(
+                            code: .invalidArgument, message: "copyIn row \(rowNumber) column \(columns[position]) is over 2 GiB")
+                        break rowLoop
+                    }
+                    PostgresBinaryFormat.append(length, to: &buffer)
                     buffer.append(contentsOf: field)
                 }
                 if buffer.count >= 1 << 16, !flush() { break }

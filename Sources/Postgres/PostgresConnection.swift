@@ -28,8 +28,8 @@ public enum PostgresTransactionState: Sendable, Equatable {
 /// Instances are handed to closures (`PostgresPool.withConnection`, `transaction`,
 /// `PostgresSession.withConnection`) that run on the connection's dedicated thread; they must not
 /// escape the closure or be used from any other thread, which is why the type is not `Sendable`.
-/// Every statement is parameterised (`$1...$n`, text format) through `PQexecParams`; results are
-/// copied into Swift values and freed at once.
+/// Every statement is parameterised (`$1...$n`; text format, binary for arrays of text, int8, int4 and
+/// bool) through `PQexecParams`; results (text format) are copied into Swift values and freed at once.
 public final class PostgresConnection {
     private var handle: OpaquePointer?
     let configuration: PostgresConfiguration

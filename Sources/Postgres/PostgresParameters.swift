@@ -60,7 +60,10 @@ enum PostgresParameters {
                 buffer.append(contentsOf: bytes)
                 formats.append(1)
             }
-            lengths.append(Int32(clamping: buffer.count - start))
+            guard let length = Int32(exactly: buffer.count - start) else {
+                throw PostgresError(code: .invalidArgument, message: "parameter $\(position + 1) is over 2 GiB")
+            }
+            lengths.append(length)
             offsets.append(start)
             types.append(bind.type.rawValue)
         }

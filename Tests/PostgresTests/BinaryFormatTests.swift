@@ -95,12 +95,22 @@ struct BinaryFormatTests {
             }
             #expect(refused?.code == .invalidArgument)
             #expect(refused?.message.contains("column at") == true)
+            // A bool in any of its text spellings converts; anything else is refused, not stored as false.
+            #expect(
+                try await pool.copyIn(
+                    into: table, columns: ["id", "ok"], rows: [[.int(7), PostgresBind(text: "true", type: .bool)]], format: .binary) == 1)
+            #expect(try await pool.query("SELECT ok FROM sets WHERE id = 7")[0].decode(Bool.self, "ok"))
+            let maybe = await #expect(throws: PostgresError.self) {
+                try await pool.copyIn(
+                    into: table, columns: ["id", "ok"], rows: [[.int(8), PostgresBind(text: "maybe", type: .bool)]], format: .binary)
+            }
+            #expect(maybe?.code == .invalidArgument)
             // A server-side failure (a NUL in text) aborts it too.
             let bad = await #expect(throws: PostgresError.self) {
                 try await pool.copyIn(into: table, columns: ["id", "label"], rows: [[.int(5), "ok"], [.int(6), "nul\u{0}"]], format: .binary)
             }
             #expect(bad?.sqlState == "22021")
-            #expect(try await pool.query("SELECT count(*) AS n FROM sets")[0].decode(Int.self, "n") == 2)
+            #expect(try await pool.query("SELECT count(*) AS n FROM sets")[0].decode(Int.self, "n") == 3)
         }
     }
 }
