@@ -106,6 +106,10 @@ extension PostgresConnection {
     ) throws -> Int {
         let columnList = columns.map { PostgresIdentifier($0).quoted }.joined(separator: ", ")
         let sql = "COPY \(table.quoted) (\(columnList)) FROM STDIN" + (format == .binary ? " (FORMAT binary)" : "")
+        // A binary row states its field count in 16 bits (PostgreSQL allows 1,600 columns anyway).
+        guard columns.count <= Int(Int16.max) else {
+            throw PostgresError(code: .invalidArgument, message: "copyIn of \(columns.count) columns; PostgreSQL allows at most 1600")
+        }
         let handle = try requireHandle(sql)
         try Self.checkNoNUL(sql, what: "table or column name")
         guard let start = PQexec(handle, sql) else { throw Self.connectionError(handle, sql) }
