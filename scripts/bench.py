@@ -139,8 +139,9 @@ class Bench:
                 break
             time.sleep(0.05)
         elapsed = time.monotonic() - started
-        status, detail = request("GET", f"{self.api}/jobs/{job}/", token=self.token)
+        # CPU counted up to the job's end: the detail read below (per-file counts) is not part of the job.
         self.last_cpu = cpu_split(cpu, cpu_snapshot())
+        status, detail = request("GET", f"{self.api}/jobs/{job}/", token=self.token)
         return elapsed, detail, body
 
     def stop(self):
