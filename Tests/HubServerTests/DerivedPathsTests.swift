@@ -97,6 +97,22 @@ import Testing
             #expect(try rows.map { try $0.decode(String.self, "state") } == ["FAILURE", "CANCELLED"])
             #expect(try rows.first?.decode(String?.self, "error")?.hasPrefix("invalidated:") == true)
             #expect(try await fixture.state(of: job) == "FAILURE")
+            // Counted once for the alert: a second round finds nothing, and a replay of the result adds nothing.
+            #expect(try await engine.invalidateStaleTasks(olderThan: 60, nodeOnline: 60) == 0)
+            let taskID = try #require(
+                try await fixture.pool.query("SELECT task_id FROM tasks WHERE job_id = $1 AND step_index = 0", [.int64(job)])
+                    .decodeColumn(String.self, "task_id").first)
+            try await engine.apply([
+                .result(
+                    TaskResult(
+                        taskID: taskID, attempt: 1, jobID: Int(job), paths: [],
+                        status: TaskStatus(task: "", inputPaths: [], inputTotal: 2, started: Date()), error: "invalidated: replayed"))
+            ])
+            #expect(try await engine.invalidatedTasksBySite() == [fixture.site: 1])
+            // A day later the count is gone.
+            try await fixture.pool.execute("UPDATE task_invalidations SET at = now() - interval '25 hours'")
+            #expect(try await engine.invalidatedTasksBySite().isEmpty)
+            #expect(try await fixture.count("SELECT count(*) AS n FROM task_invalidations") == 0)
         }
     }
 }

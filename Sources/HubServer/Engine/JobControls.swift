@@ -74,7 +74,7 @@ extension WorkflowEngine {
             if !removedTasks.isEmpty {
                 // A job that ended meanwhile (a task raced its cancel) gets the task cancelled too.
                 if state == .dequeuing || state.isFinal {
-                    let cancelled = try conn.execute("UPDATE tasks t SET state = 'CANCELLED', finished = now() \(taken)", binds)
+                    let cancelled = try conn.execute("UPDATE tasks t SET state = 'CANCELLED', finished = now(), dispatched = true \(taken)", binds)
                     // A final job's counters are closed (its open tasks were settled when it ended).
                     if state == .dequeuing {
                         try conn.execute("UPDATE jobs SET open_tasks = open_tasks - $2 WHERE id = $1", [.int64(job), .int(cancelled)])

@@ -100,7 +100,7 @@ enum JobSettlement {
             // Whatever never ran is cancelled with the job (not its end-of-job tasks: they release locks).
             let cancelled = try conn.execute(
                 """
-                UPDATE tasks SET state = 'CANCELLED', finished = now()
+                UPDATE tasks SET state = 'CANCELLED', finished = now(), dispatched = true
                 WHERE job_id = $1 AND state = 'PENDING' AND name <> ALL($2::text[])
                 """, [.int64(job), .array(Dispatcher.finalizerTasks)])
             _ = try conn.execute(

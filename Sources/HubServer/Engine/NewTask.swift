@@ -44,6 +44,7 @@ extension NewTask {
     }
 
     /// One statement for all the tasks (arrays unnested server-side), with their outbox row when `sending`.
+    /// `dispatched` is false only for a PENDING task left for the sweep to send (migration 16's CHECK).
     private static func insert(_ tasks: [NewTask], sending: Bool, on conn: PostgresConnection) throws -> (ids: [Int64], batch: OutboxBatch?) {
         guard !tasks.isEmpty else { return ([], nil) }
         var taskIDs: [String] = [], jobs: [Int64] = [], runs: [Int64] = [], names: [String] = [], kinds: [String] = []
@@ -86,17 +87,17 @@ extension NewTask {
                 SELECT t.task_id, t.job_id, t.run_id, t.name, t.kind, t.rule_index, t.step_index, t.parent_id, t.site,
                        t.queue, t.kwargs::jsonb, t.input::json, t.input_total, t.state,
                        CASE WHEN t.state IN ('PENDING', 'STARTED') THEN NULL ELSE now() END, t.subdag_id, t.subdag_node,
-                       $17 AND t.state = 'PENDING'
+                       $17 OR t.state <> 'PENDING'
                 FROM unnest($1::text[], $2::int8[], $3::int8[], $4::text[], $5::text[], $6::int4[], $7::int4[],
                             $8::int8[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int4[], $14::text[],
                             $15::int8[], $16::text[])
                      WITH ORDINALITY AS t(task_id, job_id, run_id, name, kind, rule_index, step_index, parent_id, site,
                                           queue, kwargs, input, input_total, state, subdag_id, subdag_node, ord)
                 ORDER BY t.ord
-                RETURNING id, task_id, dispatched
+                RETURNING id, task_id, state, dispatched
             ), outbox AS (
                 INSERT INTO dispatch_outbox (tasks, claim_until)
-                SELECT array_agg(id), now() + make_interval(secs => $18) FROM inserted WHERE dispatched
+                SELECT array_agg(id), now() + make_interval(secs => $18) FROM inserted WHERE state = 'PENDING' AND dispatched
                 HAVING count(*) > 0
                 RETURNING id
             )

@@ -83,7 +83,7 @@ struct ResultApplier {
         let list = newest.values.sorted { $0.taskID < $1.taskID }
         let jobs = try conn.query(
             """
-            UPDATE tasks t SET state = 'STARTED', attempt = s.attempt, started = s.started, node = s.node
+            UPDATE tasks t SET state = 'STARTED', attempt = s.attempt, started = s.started, node = s.node, dispatched = true
             FROM unnest($1::text[], $2::int8[], $3::timestamptz[], $4::text[]) AS s(task_id, attempt, started, node)
             WHERE t.task_id = s.task_id AND t.state IN ('PENDING', 'STARTED') AND t.attempt <= s.attempt
             RETURNING t.job_id
@@ -120,6 +120,13 @@ struct ResultApplier {
             step: try row.decode(String.self, "kind") == NewTask.Kind.step.rawValue, mergesStored: redelivered,
             batch.files.map { ($0, batch.state.rawValue) })
         try files.insert(on: conn)
+    }
+
+    /// Invalidated tasks (housekeeping's failures) are counted for the alert as their results apply: once.
+    private func recordInvalidations(_ items: ArraySlice<Applied>) throws {
+        let sites = items.filter { $0.result.error?.hasPrefix(WorkflowEngine.invalidationPrefix) == true }.map(\.site)
+        guard !sites.isEmpty else { return }
+        try conn.execute("INSERT INTO task_invalidations (site) SELECT unnest($1::text[])", [.array(sites)])
     }
 
     /// What one applied result row says about its task.
@@ -159,7 +166,7 @@ struct ResultApplier {
             """
             UPDATE tasks t SET state = r.state, attempt = r.attempt, summary = r.summary::jsonb, error = r.error,
                                node = r.node, logs = r.logs::jsonb, started = COALESCE(t.started, r.started),
-                               finished = now(), output = r.output::jsonb
+                               finished = now(), output = r.output::jsonb, dispatched = true
             FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[],
                         $8::timestamptz[], $9::text[]) AS r(task_id, state, attempt, summary, error, node, logs, started, output)
             WHERE t.task_id = r.task_id AND t.state IN ('PENDING', 'STARTED') AND t.attempt <= r.attempt
@@ -176,6 +183,7 @@ struct ResultApplier {
             ])
         // Rows not returned were duplicates or superseded attempts: already applied, or not ours to apply.
         guard !rows.isEmpty else { return }
+        let appliedBefore = applied.count
         let byID = Dictionary(uniqueKeysWithValues: zip(list.map(\.taskID), zip(list, states).map { $0 }))
         var files = FileSets()
         for row in rows {
@@ -197,6 +205,7 @@ struct ResultApplier {
                 result.status.details.flatMap { state, details in details.map { ($0, state) } })
         }
         try files.insert(on: conn)
+        try recordInvalidations(applied[appliedBefore...])
         try resolveInputs()
         try storePassedOn(of: applied.filter { $0.subdag != nil })
     }

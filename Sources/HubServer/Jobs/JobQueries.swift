@@ -40,8 +40,8 @@ struct JobQueries: Sendable {
                j.queue, j.owner_id, u.username, j.system, j.schedule_name, j.is_settings_job,
                CASE WHEN j.policy_id IS NOT NULL THEN j.request->'discovery_options'->>'policy' END AS policy_text, j.discovery, j.friendly_name, j.numfiles, j.open_tasks,
                j.total_tasks, j.paths::text AS paths,
-               EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND t.kind = 'discovery'
-                                               AND t.state IN ('PENDING', 'STARTED')) AS walking
+               (j.open_tasks > 0 AND EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND t.kind = 'discovery'
+                                                             AND t.state IN ('PENDING', 'STARTED'))) AS walking
         FROM jobs j LEFT JOIN auth_user u ON u.id = j.owner_id
         """
 

@@ -71,7 +71,8 @@ struct HousekeepingService: Service, CustomStringConvertible {
     }
 
     /// Asks every site with a node for its inventory, unless the previous request is still open (a site
-    /// that does not answer is not flooded; its stale `inventory_at` shows it).
+    /// that does not answer is not flooded; its stale `inventory_at` shows it). A site's requests, a few
+    /// a day, are found by `tasks_system` and their states read from the rows.
     private func refreshInventories() async throws {
         let sites = try await engine.pool.query(
             """
@@ -98,15 +99,7 @@ struct HousekeepingService: Service, CustomStringConvertible {
                 name: try row.decode(String.self, "name"),
                 utilisation: SiteInventory.utilisation(used: try row.decode(Int64.self, "used_space"), capacity: try row.decode(Int64.self, "capacity")))
         }
-        var invalidated: [String: Int] = [:]
-        for row in try await engine.pool.query(
-            """
-            SELECT site, count(*) AS n FROM tasks
-            WHERE state = 'FAILURE' AND error LIKE 'invalidated:%' AND finished > now() - interval '24 hours' GROUP BY site
-            """)
-        {
-            invalidated[try row.decode(String.self, "site")] = try row.decode(Int.self, "n")
-        }
+        let invalidated = try await engine.invalidatedTasksBySite()
         let desired = AlertRules.evaluate(
             .init(health: report, pools: pools, poolWarning: intervals.poolWarning, poolCritical: intervals.poolCritical, invalidatedTasks: invalidated))
         try await engine.pool.transaction { conn in try AlertStore.sync(desired, on: conn) }

@@ -271,5 +271,6 @@ enum HubMigrations {
         outbox,
         taskInputAsText,
         taskInputLZ4,
+        hotTaskUpdates,
     ]
 }
