@@ -38,10 +38,15 @@ public struct TaskStatus: Sendable, Hashable, Codable {
     public var details: [String: [FileDetail]]
     /// When the task started. The manual's example has no offset; both forms are accepted.
     public var started: Date
+    /// Set when every input item ended in this state (a `FileState` raw value), as the input lists it
+    /// (same path and size, in order, no message): `details` then leaves them out, and the hub records
+    /// the outcome as "the task's input, all in this state" (`compact(inputs:)`). The common result of a
+    /// batch that went well no longer spells out its files twice on their way back.
+    public var allInputs: String?
 
     public init(
         task: String, inputPaths: [PathItem], inputTotal: Int? = nil, summary: [String: Int] = [:],
-        details: [String: [FileDetail]] = [:], started: Date
+        details: [String: [FileDetail]] = [:], started: Date, allInputs: String? = nil
     ) {
         self.task = task
         self.inputPaths = inputPaths
@@ -49,6 +54,37 @@ public struct TaskStatus: Sendable, Hashable, Codable {
         self.summary = summary
         self.details = details
         self.started = started
+        self.allInputs = allInputs
+    }
+
+    /// Leaves the files out of `details` when they are exactly `inputs`, all in one state without a
+    /// message (see `allInputs`). Anything else (a failure, a message, a size the task measured
+    /// differently, a file not in the input, a summary that counts more) keeps the details as they are.
+    public mutating func compact(inputs: [PathItem]) {
+        guard allInputs == nil, !inputs.isEmpty, inputTotal == inputs.count else { return }
+        let listed = details.filter { !$0.value.isEmpty }
+        guard listed.count == 1, let (state, files) = listed.first, files.count == inputs.count,
+            summary.filter({ $0.value != 0 }) == [state: inputs.count]
+        else { return }
+        for (file, input) in zip(files, inputs) where file.path != input.path || file.size != input.size || file.message != nil {
+            return
+        }
+        allInputs = state
+        details = [:]
+    }
+
+    /// How many paths `passedOn(from:)` gives, without the inputs.
+    public var passedOnCount: Int {
+        if allInputs == FileState.processed.rawValue || allInputs == FileState.skipped.rawValue { return inputTotal }
+        return files(in: .processed).count + files(in: .skipped).count
+    }
+
+    /// `details` with the files `allInputs` left out listed again, for a reader that needs them spelled out.
+    public func expandedDetails(inputs: [PathItem]) -> [String: [FileDetail]] {
+        guard let allInputs else { return details }
+        var all = details
+        all[allInputs, default: []] += inputs.map { FileDetail(path: $0.path, size: $0.size) }
+        return all
     }
 
     /// Records one file's outcome in `details` and `summary`.
@@ -64,6 +100,7 @@ public struct TaskStatus: Sendable, Hashable, Codable {
     /// L9221-9231), each as its item in `inputs` (keeping what discovery said of it) or, for a file that
     /// was not in the input, its path and size. The hub derives a result's default `paths` with this.
     public func passedOn(from inputs: [PathItem]) -> [PathItem] {
+        if allInputs == FileState.processed.rawValue || allInputs == FileState.skipped.rawValue { return inputs }
         let passed = files(in: .processed) + files(in: .skipped)
         guard !passed.isEmpty else { return [] }
         let byPath = Dictionary(inputs.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
@@ -75,6 +112,7 @@ public struct TaskStatus: Sendable, Hashable, Codable {
         case inputPaths = "input_paths"
         case inputTotal = "input_total"
         case summary, details, started
+        case allInputs = "all_inputs"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -85,6 +123,7 @@ public struct TaskStatus: Sendable, Hashable, Codable {
         summary = try c.decode([String: Int].self, forKey: .summary)
         details = try c.decode([String: [FileDetail]].self, forKey: .details)
         started = try c.decode(Date.self, forKey: .started)
+        allInputs = try c.decodeIfPresent(String.self, forKey: .allInputs)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -95,6 +134,7 @@ public struct TaskStatus: Sendable, Hashable, Codable {
         try c.encode(summary, forKey: .summary)
         try c.encode(details, forKey: .details)
         try c.encode(started, forKey: .started)
+        try c.encodeIfPresent(allInputs, forKey: .allInputs)
     }
 }
 

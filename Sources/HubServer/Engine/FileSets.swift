@@ -59,6 +59,15 @@ struct FileSets {
 
     private var sets: [Outcomes] = []
     private var byTask: [Int64: Int] = [:]
+    /// Tasks whose whole input ended in one state (`TaskStatus.allInputs`): a set without arrays, whose
+    /// files the `task_files` view reads from the task's stored input (migration 17).
+    private var wholeInputs: [(task: Int64, job: Int64, step: Bool, state: String)] = []
+
+    /// Records that every input file of `task` ended in `state`. Not for a task with stored sets to
+    /// merge with: its caller lists the files (`TaskStatus.expandedDetails`) and `add`s them.
+    mutating func addWholeInput(task: Int64, job: Int64, step: Bool, state: String) {
+        wholeInputs.append((task, job, step, state))
+    }
 
     /// `mergesStored`: the task may have stored sets naming these paths (it streamed progress, or this is a
     /// re-delivered report), so they are merged with these outcomes instead of appended to.
@@ -79,7 +88,7 @@ struct FileSets {
 
     func insert(on conn: PostgresConnection) throws {
         var out = sets.filter { !$0.paths.isEmpty || $0.mergesStored }
-        guard !out.isEmpty else { return }
+        guard !out.isEmpty || !wholeInputs.isEmpty else { return }
         let merging = out.indices.filter { out[$0].mergesStored }
         if !merging.isEmpty {
             let stored = try Self.takeStored(tasks: merging.map { out[$0].task }, on: conn)
@@ -89,17 +98,22 @@ struct FileSets {
                 out[at] = merged
             }
         }
+        let listed = out.lazy.flatMap { set in
+            stride(from: 0, to: set.paths.count, by: Self.perSet).lazy.map { start -> [PostgresBind?] in
+                let part = start..<min(start + Self.perSet, set.paths.count)
+                return [
+                    .int64(set.task), .int64(set.job), .bool(set.step), .array(Array(set.paths[part])),
+                    .array(Array(set.states[part])), .array(Array(set.sizes[part])), .array(Array(set.messages[part])), nil,
+                ]
+            }
+        }
+        let whole = wholeInputs.lazy.map { set -> [PostgresBind?] in
+            [.int64(set.task), .int64(set.job), .bool(set.step), nil, nil, nil, nil, .string(set.state)]
+        }
         try conn.copyIn(
-            into: PostgresIdentifier("task_file_sets"), columns: ["task_id", "job_id", "step", "paths", "states", "sizes", "messages"],
-            rows: out.lazy.flatMap { set in
-                stride(from: 0, to: set.paths.count, by: Self.perSet).lazy.map { start -> [PostgresBind?] in
-                    let part = start..<min(start + Self.perSet, set.paths.count)
-                    return [
-                        .int64(set.task), .int64(set.job), .bool(set.step), .array(Array(set.paths[part])),
-                        .array(Array(set.states[part])), .array(Array(set.sizes[part])), .array(Array(set.messages[part])),
-                    ]
-                }
-            }, format: .binary)
+            into: PostgresIdentifier("task_file_sets"),
+            columns: ["task_id", "job_id", "step", "paths", "states", "sizes", "messages", "whole_input_state"],
+            rows: [AnySequence(listed), AnySequence(whole)].joined(), format: .binary)
     }
 
     /// Deletes the stored sets of `tasks` and returns each task's files, later sets over earlier ones.
@@ -107,15 +121,28 @@ struct FileSets {
         var parts: [(id: Int64, set: Outcomes)] = []
         for row in try conn.query(
             """
-            DELETE FROM task_file_sets WHERE task_id = ANY($1::int8[])
-            RETURNING id, task_id, job_id, step, paths, states, sizes, messages
+            WITH taken AS (
+                DELETE FROM task_file_sets WHERE task_id = ANY($1::int8[])
+                RETURNING id, task_id, job_id, step, paths, states, sizes, messages, whole_input_state
+            )
+            SELECT taken.*, CASE WHEN whole_input_state IS NOT NULL THEN (SELECT t.input::text FROM tasks t WHERE t.id = taken.task_id) END AS input
+            FROM taken
             """, [.array(tasks)])
         {
             var set = Outcomes(task: try row.decode(Int64.self, "task_id"), job: try row.decode(Int64.self, "job_id"), step: try row.decode(Bool.self, "step"))
-            set.paths = try row.decode([String].self, "paths")
-            set.states = try row.decode([String].self, "states")
-            set.sizes = try row.decode([Int64?].self, "sizes")
-            set.messages = try row.decode([String?].self, "messages")
+            if let state = try row.decode(String?.self, "whole_input_state") {
+                // The task's whole input in one state (migration 17), spelled out to be merged.
+                let input = try WireCoding.decode([PathItem].self, from: Array((try row.decode(String?.self, "input") ?? "[]").utf8))
+                set.paths = input.map(\.path)
+                set.states = Array(repeating: state, count: input.count)
+                set.sizes = input.map(\.size)
+                set.messages = Array(repeating: nil, count: input.count)
+            } else {
+                set.paths = try row.decode([String].self, "paths")
+                set.states = try row.decode([String].self, "states")
+                set.sizes = try row.decode([Int64?].self, "sizes")
+                set.messages = try row.decode([String?].self, "messages")
+            }
             parts.append((try row.decode(Int64.self, "id"), set))
         }
         var stored: [Int64: Outcomes] = [:]

@@ -122,6 +122,24 @@ struct ResultApplier {
         try files.insert(on: conn)
     }
 
+    /// Lists the files of whole-input results (`TaskStatus.allInputs`) from their tasks' stored inputs,
+    /// merged with what those tasks streamed (a task that streamed lists them itself; this is for a retried
+    /// attempt whose predecessor streamed).
+    private func spellOut(_ indices: [Int], into files: inout FileSets) throws {
+        guard !indices.isEmpty else { return }
+        let byID = Dictionary(uniqueKeysWithValues: indices.map { (applied[$0].id, $0) })
+        for row in try conn.query(
+            "SELECT id, input::text AS input FROM tasks WHERE id = ANY($1::int8[])", [.array(byID.keys.sorted())])
+        {
+            guard let at = byID[try row.decode(Int64.self, "id")] else { continue }
+            let item = applied[at]
+            let input = try WireCoding.decode([PathItem].self, from: Array(try row.decode(String.self, "input").utf8))
+            files.add(
+                task: item.id, job: item.job, step: item.isStep, mergesStored: true,
+                item.result.status.expandedDetails(inputs: input).flatMap { state, details in details.map { ($0, state) } })
+        }
+    }
+
     /// Invalidated tasks (housekeeping's failures) are counted for the alert as their results apply: once.
     private func recordInvalidations(_ items: ArraySlice<Applied>) throws {
         let sites = items.filter { $0.result.error?.hasPrefix(WorkflowEngine.invalidationPrefix) == true }.map(\.site)
@@ -184,6 +202,8 @@ struct ResultApplier {
         // Rows not returned were duplicates or superseded attempts: already applied, or not ours to apply.
         guard !rows.isEmpty else { return }
         let appliedBefore = applied.count
+        // Whole-input results of tasks that streamed progress: their files are merged with the streamed ones.
+        var toSpellOut: [Int] = []
         let byID = Dictionary(uniqueKeysWithValues: zip(list.map(\.taskID), zip(list, states).map { $0 }))
         var files = FileSets()
         for row in rows {
@@ -200,10 +220,18 @@ struct ResultApplier {
                 result: result, state: state,
                 subdag: try row.decode(Int64?.self, "subdag_id").map { ($0, try row.decode(String.self, "subdag_node")) })
             applied.append(item)
-            files.add(
-                task: item.id, job: item.job, step: item.isStep, mergesStored: try row.decode(Bool.self, "streamed"),
-                result.status.details.flatMap { state, details in details.map { ($0, state) } })
+            let streamed = try row.decode(Bool.self, "streamed")
+            if let state = result.status.allInputs, !streamed {
+                files.addWholeInput(task: item.id, job: item.job, step: item.isStep, state: state)
+            } else if result.status.allInputs != nil {
+                toSpellOut.append(applied.count - 1)
+            } else {
+                files.add(
+                    task: item.id, job: item.job, step: item.isStep, mergesStored: streamed,
+                    result.status.details.flatMap { state, details in details.map { ($0, state) } })
+            }
         }
+        try spellOut(toSpellOut, into: &files)
         try files.insert(on: conn)
         try recordInvalidations(applied[appliedBefore...])
         try resolveInputs()

@@ -138,9 +138,11 @@ struct ResultConsumerService: Service, CustomStringConvertible {
     static func paths(in message: HubMessage) -> Int {
         switch message {
         case .result(let result):
-            // Paths left to the hub count as the processed and skipped files they are derived from.
-            1 + (result.paths?.count ?? result.status.files(in: .processed).count + result.status.files(in: .skipped).count)
+            // Paths left to the hub count as the processed and skipped files they are derived from; a
+            // whole-input result's files as its input.
+            1 + (result.paths?.count ?? result.status.passedOnCount)
                 + (result.discover?.count ?? 0) + result.status.details.values.reduce(0) { $0 + $1.count }
+                + (result.status.allInputs == nil ? 0 : result.status.inputTotal)
         case .progress(let batch): 1 + batch.files.count
         case .started, .heartbeat: 1
         }

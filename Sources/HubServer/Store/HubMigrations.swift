@@ -272,5 +272,6 @@ enum HubMigrations {
         taskInputAsText,
         taskInputLZ4,
         hotTaskUpdates,
+        wholeInputSets,
     ]
 }

@@ -120,10 +120,11 @@ extension PathItem: FastJSONCodable {
 extension TaskStatus: FastJSONCodable {
     public init(json reader: inout JSONReader) throws {
         var task: String?, inputPaths: [PathItem]?, inputTotal: Int?, started: Date?
-        var summary: [String: Int]?, details: [String: [FileDetail]]?
+        var summary: [String: Int]?, details: [String: [FileDetail]]?, allInputs: String?
         try reader.readObject { key, reader in
             switch key {
             case "task": task = try reader.readString()
+            case "all_inputs": allInputs = reader.readNull() ? nil : try reader.readString()
             case "input_paths": inputPaths = try [PathItem](json: &reader)
             case "input_total": inputTotal = try reader.readInt()
             case "started": started = try reader.readDate()
@@ -143,11 +144,17 @@ extension TaskStatus: FastJSONCodable {
         guard let summary else { throw JSONReader.missing("summary") }
         guard let details else { throw JSONReader.missing("details") }
         guard let started else { throw JSONReader.missing("started") }
-        self.init(task: task, inputPaths: inputPaths ?? [], inputTotal: inputTotal, summary: summary, details: details, started: started)
+        self.init(
+            task: task, inputPaths: inputPaths ?? [], inputTotal: inputTotal, summary: summary, details: details, started: started,
+            allInputs: allInputs)
     }
 
     public func write(json writer: inout JSONWriter) throws {
         writer.beginObject()
+        if let allInputs {
+            writer.key("all_inputs")
+            writer.string(allInputs)
+        }
         writer.key("details")
         try writer.object(details) { writer, files in try files.write(json: &writer) }
         if !inputPaths.isEmpty {

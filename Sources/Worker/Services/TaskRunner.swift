@@ -63,6 +63,9 @@ struct TaskRunner: Sendable {
                 // has the input it sent and derives them where a chain goes on.
                 var status = outcome.status
                 status.inputPaths = []
+                // Nor, when they all went one way, the files: the hub records "the input, all <state>".
+                // A task that streamed progress lists them, to merge with what it streamed.
+                if !reporter.isSending { status.compact(inputs: envelope.paths) }
                 result = TaskResult(
                     taskID: envelope.taskID, attempt: attempt, jobID: envelope.jobID, paths: outcome.explicitPassedOn,
                     status: status, logs: outcome.logs.isEmpty ? nil : outcome.logs, node: node,
