@@ -59,15 +59,21 @@ public struct TaskStatus: Sendable, Hashable, Codable {
 
     /// Leaves the files out of `details` when they are exactly `inputs`, all in one state without a
     /// message (see `allInputs`). Anything else (a failure, a message, a size the task measured
-    /// differently, a file not in the input, a summary that counts more) keeps the details as they are.
+    /// differently, a file not in the input, a path listed twice, a summary that counts more) keeps the
+    /// details as they are.
     public mutating func compact(inputs: [PathItem]) {
         guard allInputs == nil, !inputs.isEmpty, inputTotal == inputs.count else { return }
         let listed = details.filter { !$0.value.isEmpty }
         guard listed.count == 1, let (state, files) = listed.first, files.count == inputs.count,
             summary.filter({ $0.value != 0 }) == [state: inputs.count]
         else { return }
-        for (file, input) in zip(files, inputs) where file.path != input.path || file.size != input.size || file.message != nil {
-            return
+        // Byte for byte (String's == would take another normalisation of a path as the same path), and
+        // each path once: the hub reads the files back from the input, one per input item.
+        var seen = Set<String>(minimumCapacity: inputs.count)
+        for (file, input) in zip(files, inputs) {
+            guard file.message == nil, file.size == input.size, file.path.utf8.elementsEqual(input.path.utf8),
+                seen.insert(input.path).inserted
+            else { return }
         }
         allInputs = state
         details = [:]

@@ -75,4 +75,16 @@ import Testing
             #expect(try await fixture.count("SELECT count(*) AS n FROM tasks WHERE job_id = $1 AND NOT dispatched", [.int64(job)]) == 0)
         }
     }
+
+    /// Housekeeping's clean-up of a cancelled job's leftovers (an exit half-way through a cancel) takes
+    /// waiting tasks out of waiting too.
+    @Test func leftoverTasksOfACancelledJobAreCancelledOutOfWaiting() async throws {
+        try await EngineFixture.with { fixture in
+            let (job, _) = try await fixture.job(tasks: 2)
+            try await fixture.pool.execute("UPDATE tasks SET dispatched = false WHERE job_id = $1 AND state = 'PENDING'", [.int64(job)])
+            try await fixture.pool.execute("UPDATE jobs SET state = 'CANCELLED' WHERE id = $1", [.int64(job)])
+            #expect(try await fixture.engine.cancelLeftoverTasks() == 2)
+            #expect(try await fixture.count("SELECT count(*) AS n FROM tasks WHERE job_id = $1 AND state = 'CANCELLED' AND dispatched", [.int64(job)]) == 2)
+        }
+    }
 }

@@ -94,6 +94,21 @@ import Testing
         }
     }
 
+    /// A result naming a whole-input state and listing more files (not what a worker sends) loses none.
+    @Test func aWholeInputResultThatAlsoListsFilesIsStoredFileByFile() async throws {
+        try await EngineFixture.with { fixture in
+            let job = try await Self.submit(fixture, paths: 1)
+            let task = try await Self.firstStep(fixture, job: job)
+            guard case .result(var result) = Self.result(task, job: job, state: .processed, inputs: 1) else { return }
+            result.status.details["skipped"] = [FileDetail(path: "/mmfs1/data/extra")]
+            try await fixture.engine.apply([.result(result)])
+            await fixture.engine.pipeline.flush()
+            let rows = try await Self.files(fixture, task: task)
+            #expect(Set(rows.map { "\($0.path) \($0.state)" }) == ["/mmfs1/data/f0 processed", "/mmfs1/data/extra skipped"])
+            #expect(try await fixture.count("SELECT count(*) AS n FROM task_file_sets WHERE whole_input_state IS NOT NULL") == 0)
+        }
+    }
+
     /// A stored whole-input set that is merged over (not a path the engine takes; kept safe) is spelled out.
     @Test func aStoredWholeInputSetIsSpelledOutWhenMergedOver() async throws {
         try await EngineFixture.with { fixture in

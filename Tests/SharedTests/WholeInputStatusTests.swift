@@ -67,4 +67,20 @@ import Testing
             #expect(status == original, "\(name) was compacted")
         }
     }
+
+    /// The hub reads the files back from the input, one per item: an input naming a path twice, or a
+    /// path the task wrote in another Unicode normalisation, keeps its details.
+    @Test func repeatedOrRenormalisedPathsKeepTheirDetails() {
+        let twice = [PathItem(path: "/mmfs1/a", size: 1), PathItem(path: "/mmfs1/a", size: 1)]
+        var repeated = Self.status(twice.map { (.processed, FileDetail(path: $0.path, size: 1)) }, inputs: twice)
+        let original = repeated
+        repeated.compact(inputs: twice)
+        #expect(repeated == original)
+
+        let composed = [PathItem(path: "/mmfs1/caf\u{E9}")]
+        var decomposed = Self.status([(.processed, FileDetail(path: "/mmfs1/cafe\u{301}"))], inputs: composed)
+        let before = decomposed
+        decomposed.compact(inputs: composed)
+        #expect(decomposed == before)
+    }
 }

@@ -124,7 +124,8 @@ struct ResultApplier {
 
     /// Lists the files of whole-input results (`TaskStatus.allInputs`) from their tasks' stored inputs,
     /// merged with what those tasks streamed (a task that streamed lists them itself; this is for a retried
-    /// attempt whose predecessor streamed).
+    /// attempt whose predecessor streamed), with any files the result also lists, or for more files than
+    /// a set numbers.
     private func spellOut(_ indices: [Int], into files: inout FileSets) throws {
         guard !indices.isEmpty else { return }
         let byID = Dictionary(uniqueKeysWithValues: indices.map { (applied[$0].id, $0) })
@@ -221,7 +222,10 @@ struct ResultApplier {
                 subdag: try row.decode(Int64?.self, "subdag_id").map { ($0, try row.decode(String.self, "subdag_node")) })
             applied.append(item)
             let streamed = try row.decode(Bool.self, "streamed")
-            if let state = result.status.allInputs, !streamed {
+            // A set without arrays numbers at most `perSet` files, and says nothing of other files.
+            if let state = result.status.allInputs, !streamed, result.status.details.allSatisfy(\.value.isEmpty),
+                result.status.inputTotal <= FileSets.perSet
+            {
                 files.addWholeInput(task: item.id, job: item.job, step: item.isStep, state: state)
             } else if result.status.allInputs != nil {
                 toSpellOut.append(applied.count - 1)

@@ -71,8 +71,9 @@ struct HousekeepingService: Service, CustomStringConvertible {
     }
 
     /// Asks every site with a node for its inventory, unless the previous request is still open (a site
-    /// that does not answer is not flooded; its stale `inventory_at` shows it). A site's requests, a few
-    /// a day, are found by `tasks_system` and their states read from the rows.
+    /// that does not answer is not flooded; its stale `inventory_at` shows it). A site's requests (48 a
+    /// day at the default interval, until `jobs_ttl` removes their jobs) are found by `tasks_system` and
+    /// their states read from the rows.
     private func refreshInventories() async throws {
         let sites = try await engine.pool.query(
             """

@@ -12,7 +12,8 @@ extension HubMigrations {
     ///   `dispatched` false only while a task is PENDING (every statement taking a task out of PENDING sets
     ///   it true), so the index holds only tasks waiting to be sent;
     /// - open discovery ("walking") and open system tasks: indexes on the kind, which never changes; the
-    ///   state is read from the rows (few: a job's discovery tasks, a site's system tasks);
+    ///   state is read from the rows (a site's system tasks; a running job's discovery tasks, one per
+    ///   directory: a running job of 100,000 directories reads that many rows for its `walking` flag);
     /// - stale STARTED tasks (hourly): found among the tasks of unfinished jobs (only those have any);
     /// - tasks invalidated in the last day (the alert): counted in `task_invalidations`, written with the
     ///   invalidating result. Invalidations of the last day are copied over.
