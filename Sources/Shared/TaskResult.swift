@@ -71,12 +71,25 @@ public struct TaskStatus: Sendable, Hashable, Codable {
         // each path once: the hub reads the files back from the input, one per input item.
         var seen = Set<String>(minimumCapacity: inputs.count)
         for (file, input) in zip(files, inputs) {
-            guard file.message == nil, file.size == input.size, file.path.utf8.elementsEqual(input.path.utf8),
+            guard file.message == nil, file.size == input.size, Self.sameBytes(file.path, input.path),
                 seen.insert(input.path).inserted
             else { return }
         }
         allInputs = state
         details = [:]
+    }
+
+    /// Whether two strings are the same UTF-8 bytes (compared in place: the generic `elementsEqual` over
+    /// the views was a tenth of a worker's CPU on the 40-file benchmark).
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                guard x.count == y.count else { return false }
+                guard let p = x.baseAddress, let q = y.baseAddress else { return true }
+                return memcmp(p, q, x.count) == 0
+            }
+        }
     }
 
     /// How many paths `passedOn(from:)` gives, without the inputs.
