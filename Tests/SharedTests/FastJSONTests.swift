@@ -141,6 +141,26 @@ import Testing
         #expect(fast[0].message == ["one reason"])
     }
 
+    /// Keys are matched on their bytes, and a key written with escapes or outside ASCII is matched as
+    /// `Codable` matches it: the same item either way, and a key that only looks like a known one is ignored.
+    @Test func pathItemKeysMatchAsCodableMatchesThem() throws {
+        let texts = [
+            #"{"p\u0061th":"/escaped","\u0073ize":7}"#,
+            #"{"path":"/plain","pa":1,"paths":2,"päth":"/not-it","additional_metadatas":3,"size":7}"#,
+            #"{"type":"file","path":"/last","typ":"x","size":7}"#,
+        ]
+        for text in texts {
+            let fast = try Self.fastDecode(PathItem.self, Array(text.utf8))
+            #expect(fast == (try WireCoding.decoder().decode(PathItem.self, from: Data(text.utf8))), "\(text)")
+            #expect(fast.size == 7 && fast.path.hasPrefix("/") && fast.path != "/not-it", "\(text)")
+        }
+        // A key that is not valid UTF-8 is refused, as JSONDecoder refuses it.
+        let invalidKey: [UInt8] = Array(#"{"path":"/a",""#.utf8) + [0xFF] + Array(#"":1}"#.utf8)
+        #expect(throws: (any Error).self) { try WireCoding.decode(PathItem.self, from: invalidKey) }
+        var reader = JSONReader(invalidKey)
+        #expect(throws: JSONReader.Failure.self) { try PathItem(json: &reader) }
+    }
+
     /// What the hand-written reader does not take still decodes, through `JSONDecoder`, to the same value.
     @Test func unusualInputFallsBackToCodable() throws {
         let started = #"{"type":"started","body":{"v":1.0,"task_id":"t","attempt":2,"jobid":1e1,"node":"n","started":"2024-01-01T00:00:00Z"}}"#

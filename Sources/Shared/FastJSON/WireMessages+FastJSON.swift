@@ -65,18 +65,21 @@ extension FileDetail: FastJSONCodable {
 }
 
 extension PathItem: FastJSONCodable {
+    /// In the order `init(json:)` switches on.
+    private static let keys = JSONReader.Keys("path", "size", "state", "source", "message", "additional_metadata", "type")
+
     public init(json reader: inout JSONReader) throws {
         var path: String?
         var item = PathItem(path: "")
-        try reader.readObject { key, reader in
+        try reader.readObject(Self.keys) { key, reader in
             switch key {
-            case "path": path = try reader.readString()
-            case "size": item.size = reader.readNull() ? nil : try reader.readInt64()
-            case "state": item.state = reader.readNull() ? nil : try reader.readString()
-            case "source": item.source = reader.readNull() ? nil : try reader.readString()
-            case "message": item.message = try reader.readMessages()
-            case "additional_metadata": item.additionalMetadata = reader.readNull() ? nil : try reader.readJSONValue()
-            case "type": item.type = reader.readNull() ? nil : try reader.readString()
+            case 0: path = try reader.readString()
+            case 1: item.size = reader.readNull() ? nil : try reader.readInt64()
+            case 2: item.state = reader.readNull() ? nil : try reader.readString()
+            case 3: item.source = reader.readNull() ? nil : try reader.readString()
+            case 4: item.message = try reader.readMessages()
+            case 5: item.additionalMetadata = reader.readNull() ? nil : try reader.readJSONValue()
+            case 6: item.type = reader.readNull() ? nil : try reader.readString()
             default: try reader.skipValue()
             }
         }
