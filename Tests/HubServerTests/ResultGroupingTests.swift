@@ -27,24 +27,4 @@ import Testing
         #expect(groups.dropLast().allSatisfy { $0.count == 9 })
         #expect(groups.flatMap { $0 }.count == 100)
     }
-
-    /// Results that make new work (discovery items, explicit paths, sub-DAGs) are applied first, each kind
-    /// in stream order; step results, started events and the rest follow.
-    @Test func resultsThatMakeWorkGoFirst() {
-        let status = TaskStatus(task: "dynamo.tasks.noop", inputPaths: [], inputTotal: 1, started: Date())
-        func step(_ id: String) -> HubMessage { .result(TaskResult(taskID: id, attempt: 1, jobID: 1, paths: nil, status: status)) }
-        let discovery = HubMessage.result(
-            TaskResult(taskID: "nav", attempt: 1, jobID: 1, paths: [PathItem(path: "/mmfs1/a")], status: status, discover: []))
-        let explicit = HubMessage.result(TaskResult(taskID: "paths", attempt: 1, jobID: 1, paths: [], status: status))
-        let started = HubMessage.started(TaskStarted(taskID: "s1", attempt: 1, jobID: 1, node: "n1", started: Date()))
-        let ordered = ResultConsumerService.workFirst([step("s1"), started, discovery, step("s2"), explicit], { $0 })
-        func id(_ message: HubMessage) -> String {
-            switch message {
-            case .result(let result): result.taskID
-            case .started: "started"
-            default: "other"
-            }
-        }
-        #expect(ordered.map(id) == ["nav", "paths", "s1", "started", "s2"])
-    }
 }

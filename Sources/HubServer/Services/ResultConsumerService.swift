@@ -93,7 +93,7 @@ struct ResultConsumerService: Service, CustomStringConvertible {
                 engineMessages.append((delivery.id, message, delivery.deliveryCount > 1))
             }
         }
-        for group in Self.groups(Self.workFirst(engineMessages, \.message), weight: { Self.paths(in: $0.message) }, limit: Self.pathsPerTransaction) {
+        for group in Self.groups(engineMessages, weight: { Self.paths(in: $0.message) }, limit: Self.pathsPerTransaction) {
             do {
                 try await engine.apply(
                     group.map(\.message), redelivered: Set(group.indices.filter { group[$0].redelivered }))
@@ -112,23 +112,6 @@ struct ResultConsumerService: Service, CustomStringConvertible {
             }
         }
         return done
-    }
-
-    /// `items` with the results that make new work (a discovery's items or a chain's explicit paths, and
-    /// sub-DAGs) first, each part in stream order. Step results only close tasks; applied first, they held
-    /// a claimed batch's discovery results back by their transactions, and the tasks those create waited.
-    /// The order of a batch is free: the lanes already apply batches side by side, and every message
-    /// applies the same in any order (a started event after its result changes nothing).
-    static func workFirst<Item>(_ items: [Item], _ message: (Item) -> HubMessage) -> [Item] {
-        var first: [Item] = [], rest: [Item] = []
-        for item in items {
-            if case .result(let result) = message(item), result.paths != nil || result.discover != nil || result.subdags != nil {
-                first.append(item)
-            } else {
-                rest.append(item)
-            }
-        }
-        return first + rest
     }
 
     /// Consecutive groups of `items` whose weights add up to at most `limit` (an item heavier than that is
