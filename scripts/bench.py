@@ -133,21 +133,23 @@ class Bench:
         if status != 201:
             sys.exit(f"submission failed: {status} {body}")
         job = body["id"]
+        still_running = started
         while True:
             status, body = request("GET", f"{self.api}/jobs/{job}/progress/", token=self.token)
             if body["state"] in ("SUCCESS", "FAILURE", "CANCELLED"):
                 break
+            still_running = time.monotonic()
             time.sleep(0.05)
         elapsed = time.monotonic() - started
         # CPU counted up to the job's end: the detail read below (per-file counts) is not part of the job.
         self.last_cpu = cpu_split(cpu, cpu_snapshot())
         status, detail = request("GET", f"{self.api}/jobs/{job}/", token=self.token)
-        # From submission to the job's own completion time: polling every 50 ms would add half a poll
-        # (2-3% of a one-second job) that is the bench's, not the hub's.
+        # From submission to the job's own completion time (the hub's clock when it settled the job, just
+        # before the commit): polling every 50 ms would add half a poll (2-3% of a one-second job) that is
+        # the bench's, not the hub's. Never earlier than a poll that still saw the job running.
         if detail.get("completed"):
             completed = datetime.datetime.fromisoformat(detail["completed"].replace("Z", "+00:00")).timestamp()
-            if 0 < completed - wall_started <= elapsed:
-                elapsed = completed - wall_started
+            elapsed = min(elapsed, max(completed - wall_started, still_running - started))
         return elapsed, detail, body
 
     def stop(self):

@@ -154,6 +154,14 @@ import Testing
             #expect(fast == (try WireCoding.decoder().decode(PathItem.self, from: Data(text.utf8))), "\(text)")
             #expect(fast.size == 7 && fast.path.hasPrefix("/") && fast.path != "/not-it", "\(text)")
         }
+        // A key given twice (however it is written) is left to JSONDecoder, which keeps the first value or
+        // refuses the object; the fast reader never picks the last one.
+        for text in [#"{"path":"/a","path":"/b"}"#, #"{"path":"/a","p\u0061th":"/b"}"#, #"{"size":"x","size":7,"path":"/a"}"#] {
+            var reader = JSONReader(Array(text.utf8))
+            #expect(throws: JSONReader.Failure.self, "\(text)") { try PathItem(json: &reader) }
+            let codable = try? WireCoding.decoder().decode(PathItem.self, from: Data(text.utf8))
+            #expect((try? WireCoding.decode(PathItem.self, from: Array(text.utf8))) == codable, "\(text)")
+        }
         // A key that is not valid UTF-8 is refused, as JSONDecoder refuses it.
         let invalidKey: [UInt8] = Array(#"{"path":"/a",""#.utf8) + [0xFF] + Array(#"":1}"#.utf8)
         #expect(throws: (any Error).self) { try WireCoding.decode(PathItem.self, from: invalidKey) }

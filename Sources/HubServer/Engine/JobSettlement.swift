@@ -106,11 +106,13 @@ enum JobSettlement {
             _ = try conn.execute(
                 "UPDATE jobs SET open_tasks = open_tasks - $2 WHERE id = $1", [.int64(job), .int(cancelled)])
         }
+        // `completed` is when the job settled, not when its transaction began (now()): that transaction may
+        // have recorded thousands of results and waited for the job's lock first.
         try conn.execute(
             """
             UPDATE jobs SET state = $2, modified = now(),
                             started = CASE WHEN $2 = 'STARTED' THEN COALESCE(started, now()) ELSE started END,
-                            completed = CASE WHEN $2 IN ('SUCCESS', 'FAILURE', 'CANCELLED') THEN now() ELSE completed END
+                            completed = CASE WHEN $2 IN ('SUCCESS', 'FAILURE', 'CANCELLED') THEN clock_timestamp() ELSE completed END
             WHERE id = $1
             """, [.int64(job), .string(next.rawValue)])
         return next

@@ -1,5 +1,3 @@
-import Glibc
-
 /// A strict, allocation-light JSON reader over bytes, for the wire messages that flow per task (results,
 /// envelopes, started and progress events).
 ///
@@ -61,12 +59,15 @@ public struct JSONReader {
             self.names = names
             bytes = names.map { Array($0.utf8) }
         }
-        /// An ASCII key, matched on its bytes.
+        /// An ASCII key, matched on its bytes (names are at most a few dozen bytes: a plain loop).
         fileprivate func index(of key: UnsafeBufferPointer<UInt8>) -> Int? {
-            guard let base = key.baseAddress else { return nil }
             for (index, name) in bytes.enumerated() where name.count == key.count {
-                let same = name.withUnsafeBufferPointer { name in name.baseAddress.map { memcmp($0, base, key.count) == 0 } }
-                if same ?? key.isEmpty { return index }
+                let same = name.withUnsafeBufferPointer { name in
+                    var at = 0
+                    while at < name.count, name[at] == key[at] { at += 1 }
+                    return at == name.count
+                }
+                if same { return index }
             }
             return nil
         }
@@ -75,10 +76,13 @@ public struct JSONReader {
     }
 
     /// Reads an object, handing `field` the position in `keys` of each key (nil for a key not there),
-    /// and `field` reads (or skips) its value. A key with escapes is unescaped before it is matched.
+    /// and `field` reads (or skips) its value. A key with escapes is unescaped before it is matched. A
+    /// known key given twice throws: `JSONDecoder` keeps the first value, and the Codable fallback
+    /// decides such an object as it would.
     public mutating func readObject(_ keys: Keys, _ field: (Int?, inout JSONReader) throws -> Void) throws {
         try beginObject()
         var first = true
+        var seen: UInt64 = 0
         while true {
             skipSpace()
             guard at < bytes.count else { throw Failure("unterminated object") }
@@ -88,7 +92,12 @@ public struct JSONReader {
             }
             if !first { try expect(UInt8(ascii: ",")) }
             first = false
-            try field(try nextKeyIndex(keys), &self)
+            let index = try nextKeyIndex(keys)
+            if let index, index < 64 {
+                guard seen & (1 << index) == 0 else { throw Failure("key given twice") }
+                seen |= 1 << index
+            }
+            try field(index, &self)
         }
     }
 
