@@ -94,8 +94,13 @@ public struct TaskStatus: Sendable, Hashable, Codable {
 
     /// How many paths `passedOn(from:)` gives, without the inputs.
     public var passedOnCount: Int {
-        if allInputs == FileState.processed.rawValue || allInputs == FileState.skipped.rawValue { return inputTotal }
+        if passesOnAllInputs { return inputTotal }
         return files(in: .processed).count + files(in: .skipped).count
+    }
+
+    /// Whether every input went on (all processed or all skipped, `allInputs`).
+    private var passesOnAllInputs: Bool {
+        allInputs == FileState.processed.rawValue || allInputs == FileState.skipped.rawValue
     }
 
     /// `details` with the files `allInputs` left out listed again, for a reader that needs them spelled out.
@@ -119,7 +124,7 @@ public struct TaskStatus: Sendable, Hashable, Codable {
     /// L9221-9231), each as its item in `inputs` (keeping what discovery said of it) or, for a file that
     /// was not in the input, its path and size. The hub derives a result's default `paths` with this.
     public func passedOn(from inputs: [PathItem]) -> [PathItem] {
-        if allInputs == FileState.processed.rawValue || allInputs == FileState.skipped.rawValue { return inputs }
+        if passesOnAllInputs { return inputs }
         let passed = files(in: .processed) + files(in: .skipped)
         guard !passed.isEmpty else { return [] }
         let byPath = Dictionary(inputs.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })

@@ -129,15 +129,19 @@ struct ResultApplier {
     private func spellOut(_ indices: [Int], into files: inout FileSets) throws {
         guard !indices.isEmpty else { return }
         let byID = Dictionary(uniqueKeysWithValues: indices.map { (applied[$0].id, $0) })
-        for row in try conn.query(
-            "SELECT id, input::text AS input FROM tasks WHERE id = ANY($1::int8[])", [.array(byID.keys.sorted())])
-        {
-            guard let at = byID[try row.decode(Int64.self, "id")] else { continue }
+        for (id, input) in try storedInputs(of: byID.keys) {
+            guard let at = byID[id] else { continue }
             let item = applied[at]
-            let input = try WireCoding.decode([PathItem].self, from: Array(try row.decode(String.self, "input").utf8))
             files.add(
                 task: item.id, job: item.job, step: item.isStep, mergesStored: true,
                 item.result.status.expandedDetails(inputs: input).flatMap { state, details in details.map { ($0, state) } })
+        }
+    }
+
+    /// The inputs the hub stored for `tasks` (workers do not echo them), by task id.
+    private func storedInputs(of tasks: some Collection<Int64>) throws -> [(id: Int64, input: [PathItem])] {
+        try conn.query("SELECT id, input::text AS input FROM tasks WHERE id = ANY($1::int8[])", [.array(tasks.sorted())]).map { row in
+            (try row.decode(Int64.self, "id"), try WireCoding.decode([PathItem].self, from: Array(try row.decode(String.self, "input").utf8)))
         }
     }
 
@@ -265,11 +269,8 @@ struct ResultApplier {
             if (goesOn && item.result.paths == nil && item.state != .failure) || needsInput { needing[item.id] = at }
         }
         guard !needing.isEmpty else { return }
-        for row in try conn.query(
-            "SELECT id, input::text AS input FROM tasks WHERE id = ANY($1::int8[])", [.array(Array(needing.keys).sorted())])
-        {
-            guard let at = needing[try row.decode(Int64.self, "id")] else { continue }
-            let input = try WireCoding.decode([PathItem].self, from: Array(try row.decode(String.self, "input").utf8))
+        for (id, input) in try storedInputs(of: needing.keys) {
+            guard let at = needing[id] else { continue }
             applied[at].result.status.inputPaths = input
             if applied[at].result.paths == nil { applied[at].result.paths = applied[at].result.status.passedOn(from: input) }
         }
