@@ -18,8 +18,10 @@ struct QueueStore: Sendable {
     /// (a worker restarted without it); it comes back if a worker starts it again.
     func remove(site: String, queue: String, offlineOnly: Bool, onlineWithin seconds: Int) async throws -> Removal {
         try await pool.transaction { conn in
+            // The queue's row only (`OF q`): locking the site's row too, after the queue's, deadlocked with a
+            // heartbeat, which upserts the site and then its queues.
             guard let id = try conn.query(
-                "SELECT q.id FROM queues q JOIN sites s ON s.id = q.site_id WHERE s.name = $1 AND q.name = $2 FOR UPDATE",
+                "SELECT q.id FROM queues q JOIN sites s ON s.id = q.site_id WHERE s.name = $1 AND q.name = $2 FOR UPDATE OF q",
                 [.string(site), .string(queue)]
             ).decodeColumn(Int64.self, "id").first else { return .unknown }
             guard offlineOnly else {
