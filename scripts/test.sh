@@ -34,7 +34,13 @@ run_phase() {
     local log=".run/test-$1.log"; shift
     if swift test --skip-build "$@" 2>&1 | tee "$log"; then return 0; fi
     echo "== failed in this phase:"
-    grep -E '✘|recorded an issue|Expectation failed|Fatal error|error:' "$log" | grep -v '^.*✘ Test run with' | head -60 || true
+    # Each recorded issue with the lines that follow it (its comment: the job, the tasks, the logs), cut
+    # short, so that CI's tail shows why a test failed and not only where.
+    awk '
+        /recorded an issue|Fatal error|error:/ { print substr($0, 1, 600); follow = 12; next }
+        /^(✔|✘|◇|􀟈|􀢄|􀙟)/ { follow = 0; if ($0 ~ /^✘/ && $0 !~ /✘ Test run with/) print substr($0, 1, 600); next }
+        follow > 0 { print "    " substr($0, 1, 400); follow-- }
+    ' "$log" | head -150 || true
     return 1
 }
 echo "== phase 1: all suites but the timed ones, in parallel"

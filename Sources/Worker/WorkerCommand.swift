@@ -67,8 +67,10 @@ extension WorkerCommand {
             let publishConnection = RedisConnection(configuration: redis, logger: logger)
             let publisher = ResultPublisher(connection: publishConnection, logger: logger)
             let tasks = TaskTable.forWorker(configuration, logger: logger)
-            let filesystems = await FilesystemProbe.mounts(
-                tools: ToolSettings(commands: configuration.commands, extraArguments: configuration.extraArguments), logger: logger)
+            // Probed once before the first heartbeat, so that it normally carries them; FilesystemProbeService
+            // probes again later.
+            let filesystems = KnownFilesystems(await FilesystemProbe.mounts(
+                tools: ToolSettings(commands: configuration.commands, extraArguments: configuration.extraArguments), logger: logger))
 
             let live = LiveConfiguration(configuration)
             let serviceLogger = logger
@@ -80,6 +82,8 @@ extension WorkerCommand {
                 HeartbeatService(
                     live: live, publisher: publisher, pluginTasks: tasks.pluginTaskNames, filesystems: filesystems,
                     processStarted: processStarted, logger: logger),
+                FilesystemProbeService(
+                    known: filesystems, live: live, retry: .milliseconds(Int(configuration.heartbeatInterval * 1000)), logger: logger),
                 PoolsService(
                     initial: configuration.pools, reloads: reloads,
                     makePool: { pool in

@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import Testing
 
 /// Job controls and crash recovery on real processes: pause/resume and cancel of a running 5,000-file job,
@@ -147,6 +148,54 @@ import Testing
             let steps = try await harness.admin.get("/api/tasks/?job_id=\(dehydrated)&tasktype=dynamo.tasks.reverse_stub").object
             let results = steps["results"] as? [[String: Any]] ?? []
             #expect(!results.isEmpty && results.allSatisfy { $0["site"] as? String == "siteb" }, "\(results)")
+        }
+    }
+
+    /// A worker whose `mmlsfs` failed when it started reports its filesystems once the tool works, without a
+    /// restart, and the hub then carries paths to its site. (In a test run, another site re-linking the
+    /// shared tool folder made the first probe fail, and every send to that site failed for good.)
+    @Test func filesystemsProbedAgainAfterAFailedStartLetASendReachTheSite() async throws {
+        try await EngineHarness.with(redisIndex: Self.redisIndex, sites: ["sitea", "siteb"]) { harness in
+            let a = try harness.site("sitea")
+            let b = try harness.site("siteb")
+            let pool = PostgresPool(configuration: try PostgresConfiguration(url: harness.hub.database.url))
+            defer { Task { await pool.close() } }
+            func reported() async throws -> Bool {
+                try await pool.query(
+                    "SELECT n.filesystems IS NOT NULL AS known FROM nodes n JOIN sites s ON s.id = n.site_id WHERE s.name = 'siteb'"
+                ).decodeColumn(Bool.self, "known").first == true
+            }
+            #expect(try await reported())
+            // Restart siteb's worker with mmlsfs pointing where nothing is yet, as a fresh node.
+            await b.stopWorker()
+            let late = harness.root.appendingPathComponent("late")
+            try FileManager.default.createDirectory(at: late, withIntermediateDirectories: true)
+            let config = try String(contentsOfFile: b.config, encoding: .utf8)
+            let broken = config.replacingOccurrences(
+                of: "\"mmlsfs\": \"\(b.bin.path)/mmlsfs\"", with: "\"mmlsfs\": \"\(late.path)/mmlsfs\"")
+            try #require(broken != config)
+            try broken.write(toFile: b.config, atomically: true, encoding: .utf8)
+            let nodes = try await harness.admin.get("/api/nodes/").object["results"] as? [[String: Any]] ?? []
+            let node = try #require(nodes.first { $0["site"] as? String == "siteb" }?["id"] as? Int)
+            #expect(try await harness.admin.delete("/api/nodes/\(node)/").status == 204)
+            try b.startWorker(logs: harness.hub.logs)
+            try await harness.admin.waitForSite("siteb")
+            #expect(try await reported() == false)
+            // The tool appears; the worker's next probe finds the filesystem.
+            try FileManager.default.createSymbolicLink(
+                atPath: late.appendingPathComponent("mmlsfs").path, withDestinationPath: TestEnvironment.executable("ngsim"))
+            #expect(try await eventually(timeout: .seconds(30)) { try await reported() }, "\(harness.log)")
+            let files = try a.writeFiles("later", count: 2)
+            let job = try await harness.admin.submit([
+                "workflow": "send", "site": "sitea", "paths": [a.mount + "/later"],
+                "fields": ["destinationsite": "siteb", "destinationqueue": "default", "hydrate": true],
+            ])
+            let done = try await harness.admin.waitForJob(job, log: { harness.log })
+            let tasks = try await harness.taskResults(ofJob: job)
+            #expect(done["state"] as? String == "SUCCESS", "\(done)\n\(tasks)")
+            for file in files {
+                #expect(try await b.state(b.mount + file.dropFirst(a.mount.count)) == "premigrated")
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @Suite("output contract and exit codes")
@@ -101,5 +102,39 @@ struct OutputContractTests {
         let out = String(decoding: p.stdout, as: UTF8.self)
         #expect(p.status == 0)
         #expect(out.contains(":siteA:"))
+    }
+
+    @Test("install-links run again replaces the links without a moment where one is missing")
+    func installLinksAgain() async throws {
+        let scratch = try Scratch()
+        let bin = scratch.sub("bin")
+        #expect(try await NGSim.run(["install-links", bin.path]).status == 0)
+        let link = bin.appendingPathComponent("mmlsfs").path
+        // A reader polls the link while install-links runs again and again (a worker may be starting
+        // tools from the folder while another site's setup re-links it).
+        let stop = Mutex(false)
+        let reader = Task.detached { () -> (checks: Int, missing: Int) in
+            var checks = 0, missing = 0
+            while !stop.withLock({ $0 }) {
+                if access(link, F_OK) != 0 { missing += 1 }
+                checks += 1
+            }
+            return (checks, missing)
+        }
+        for _ in 0..<10 { #expect(try await NGSim.run(["install-links", bin.path]).status == 0) }
+        stop.withLock { $0 = true }
+        let seen = await reader.value
+        #expect(seen.checks > 0)
+        #expect(seen.missing == 0, "the link was missing in \(seen.missing) of \(seen.checks) checks")
+        let left = try FileManager.default.contentsOfDirectory(atPath: bin.path).filter { $0.hasPrefix(".") }
+        #expect(left.isEmpty, "temporary links left: \(left)")
+        // A regular file where a link goes is not replaced.
+        let mmdf = bin.appendingPathComponent("mmdf")
+        try FileManager.default.removeItem(at: mmdf)
+        try Data("keep".utf8).write(to: mmdf)
+        let refused = try await NGSim.run(["install-links", bin.path])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("is not a symlink"), "\(refused.stderr)")
+        #expect(try String(contentsOf: mmdf, encoding: .utf8) == "keep")
     }
 }

@@ -17,11 +17,18 @@ enum InstallLinksCommand {
         do { try Posix.makeDirectories(dir) } catch { throw SimError.environment(error.message) }
         for name in Tools.linkNames {
             let link = dir + "/" + name
-            if let info = Posix.lstatInfo(link) {
-                guard info.isSymlink else { throw SimError.failure("\(link) exists and is not a symlink") }
-                unlink(link)
+            if let info = Posix.lstatInfo(link), !info.isSymlink {
+                throw SimError.failure("\(link) exists and is not a symlink")
             }
-            guard symlink(exe, link) == 0 else { throw SimError.failure("cannot create \(link): \(errnoText(errno))") }
+            // Made under a temporary name and renamed over the old link: a tool started meanwhile (a
+            // worker already using DIR) finds the old link or the new one, never none.
+            let temp = dir + "/." + name + ".ngsim-" + Posix.randomHex(6)
+            guard symlink(exe, temp) == 0 else { throw SimError.failure("cannot create \(temp): \(errnoText(errno))") }
+            guard rename(temp, link) == 0 else {
+                let reason = errnoText(errno)
+                unlink(temp)
+                throw SimError.failure("cannot rename \(temp) to \(link): \(reason)")
+            }
             Output.stdout("\(link) -> \(exe)\n")
         }
         return ExitCode.ok

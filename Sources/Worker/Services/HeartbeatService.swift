@@ -12,8 +12,8 @@ struct HeartbeatService: Service, CustomStringConvertible {
     let live: LiveConfiguration
     let publisher: ResultPublisher
     let pluginTasks: [String]
-    /// Filesystem name -> mount point, as `FilesystemProbe` found them at start.
-    var filesystems: [String: String]? = nil
+    /// Filesystem name -> mount point, as `FilesystemProbe` last found them (nil: unknown).
+    let filesystems: KnownFilesystems
     let processStarted: Date
     let logger: Logger
 
@@ -27,7 +27,7 @@ struct HeartbeatService: Service, CustomStringConvertible {
         let queues = byQueue.keys.sorted().map { Heartbeat.Queue(queue: $0, functions: byQueue[$0] ?? [:]) }
         return Heartbeat(
             node: configuration.nodeName, site: configuration.site, softwareVersion: SoftwareVersion.current,
-            queues: queues, pluginTasks: pluginTasks, filesystems: filesystems, sent: now, started: processStarted,
+            queues: queues, pluginTasks: pluginTasks, filesystems: filesystems.value, sent: now, started: processStarted,
             // Three missed beats make the node offline.
             ttl: Int((configuration.heartbeatInterval * 3).rounded(.up)))
     }
