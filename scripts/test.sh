@@ -37,8 +37,9 @@ run_phase() {
     # Each recorded issue with the lines that follow it (its comment: the job, the tasks, the logs), cut
     # short, so that CI's tail shows why a test failed and not only where.
     awk '
-        /recorded an issue|Fatal error|error:/ { print substr($0, 1, 600); follow = 12; next }
-        /^(✔|✘|◇|􀟈|􀢄|􀙟)/ { follow = 0; if ($0 ~ /^✘/ && $0 !~ /✘ Test run with/) print substr($0, 1, 600); next }
+        /recorded an issue|Fatal error/ { print substr($0, 1, 600); follow = 12; next }
+        /error:/ { print substr($0, 1, 600); follow = 0; next }
+        /^(\033\[[0-9;]*m)*(✔|✘|◇|􀟈|􀢄|􀙟)/ { follow = 0; if ($0 ~ /✘/ && $0 !~ /✘ Test run with/) print substr($0, 1, 600); next }
         follow > 0 { print "    " substr($0, 1, 400); follow-- }
     ' "$log" | head -150 || true
     return 1

@@ -82,8 +82,7 @@ extension WorkerCommand {
                 HeartbeatService(
                     live: live, publisher: publisher, pluginTasks: tasks.pluginTaskNames, filesystems: filesystems,
                     processStarted: processStarted, logger: logger),
-                FilesystemProbeService(
-                    known: filesystems, live: live, retry: .milliseconds(Int(configuration.heartbeatInterval * 1000)), logger: logger),
+                FilesystemProbeService(known: filesystems, live: live, logger: logger),
                 PoolsService(
                     initial: configuration.pools, reloads: reloads,
                     makePool: { pool in

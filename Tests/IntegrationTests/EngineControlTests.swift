@@ -156,46 +156,63 @@ import Testing
     /// shared tool folder made the first probe fail, and every send to that site failed for good.)
     @Test func filesystemsProbedAgainAfterAFailedStartLetASendReachTheSite() async throws {
         try await EngineHarness.with(redisIndex: Self.redisIndex, sites: ["sitea", "siteb"]) { harness in
-            let a = try harness.site("sitea")
-            let b = try harness.site("siteb")
             let pool = PostgresPool(configuration: try PostgresConfiguration(url: harness.hub.database.url))
-            defer { Task { await pool.close() } }
-            func reported() async throws -> Bool {
-                try await pool.query(
-                    "SELECT n.filesystems IS NOT NULL AS known FROM nodes n JOIN sites s ON s.id = n.site_id WHERE s.name = 'siteb'"
-                ).decodeColumn(Bool.self, "known").first == true
+            do {
+                try await probedAgain(harness, pool)
+            } catch {
+                await pool.close()
+                throw error
             }
-            #expect(try await reported())
-            // Restart siteb's worker with mmlsfs pointing where nothing is yet, as a fresh node.
-            await b.stopWorker()
-            let late = harness.root.appendingPathComponent("late")
-            try FileManager.default.createDirectory(at: late, withIntermediateDirectories: true)
-            let config = try String(contentsOfFile: b.config, encoding: .utf8)
-            let broken = config.replacingOccurrences(
-                of: "\"mmlsfs\": \"\(b.bin.path)/mmlsfs\"", with: "\"mmlsfs\": \"\(late.path)/mmlsfs\"")
-            try #require(broken != config)
-            try broken.write(toFile: b.config, atomically: true, encoding: .utf8)
-            let nodes = try await harness.admin.get("/api/nodes/").object["results"] as? [[String: Any]] ?? []
-            let node = try #require(nodes.first { $0["site"] as? String == "siteb" }?["id"] as? Int)
-            #expect(try await harness.admin.delete("/api/nodes/\(node)/").status == 204)
-            try b.startWorker(logs: harness.hub.logs)
-            try await harness.admin.waitForSite("siteb")
-            #expect(try await reported() == false)
-            // The tool appears; the worker's next probe finds the filesystem.
-            try FileManager.default.createSymbolicLink(
-                atPath: late.appendingPathComponent("mmlsfs").path, withDestinationPath: TestEnvironment.executable("ngsim"))
-            #expect(try await eventually(timeout: .seconds(30)) { try await reported() }, "\(harness.log)")
-            let files = try a.writeFiles("later", count: 2)
-            let job = try await harness.admin.submit([
-                "workflow": "send", "site": "sitea", "paths": [a.mount + "/later"],
-                "fields": ["destinationsite": "siteb", "destinationqueue": "default", "hydrate": true],
-            ])
-            let done = try await harness.admin.waitForJob(job, log: { harness.log })
-            let tasks = try await harness.taskResults(ofJob: job)
-            #expect(done["state"] as? String == "SUCCESS", "\(done)\n\(tasks)")
-            for file in files {
-                #expect(try await b.state(b.mount + file.dropFirst(a.mount.count)) == "premigrated")
+            await pool.close()
+        }
+    }
+
+    private func probedAgain(_ harness: EngineHarness, _ pool: PostgresPool) async throws {
+        let a = try harness.site("sitea")
+        let b = try harness.site("siteb")
+        let ofSiteB = "FROM nodes n JOIN sites s ON s.id = n.site_id WHERE s.name = 'siteb'"
+        func reported() async throws -> Bool {
+            try await pool.query("SELECT n.filesystems IS NOT NULL AS known " + ofSiteB).decodeColumn(Bool.self, "known").first == true
+        }
+        #expect(try await reported())
+        // Restart siteb's worker with mmlsfs pointing where nothing is yet, as a fresh node.
+        await b.stopWorker()
+        let late = harness.root.appendingPathComponent("late")
+        try FileManager.default.createDirectory(at: late, withIntermediateDirectories: true)
+        let config = try String(contentsOfFile: b.config, encoding: .utf8)
+        let broken = config.replacingOccurrences(
+            of: "\"mmlsfs\": \"\(b.bin.path)/mmlsfs\"", with: "\"mmlsfs\": \"\(late.path)/mmlsfs\"")
+        try #require(broken != config)
+        try broken.write(toFile: b.config, atomically: true, encoding: .utf8)
+        // Forget the node and the mounts it reported. A heartbeat of the stopped worker still on its way
+        // registers it again: deregister until none has come back for two heartbeat intervals.
+        var gone = false
+        for _ in 0..<10 where !gone {
+            for node in try await harness.admin.get("/api/nodes/").object["results"] as? [[String: Any]] ?? []
+            where node["site"] as? String == "siteb" {
+                #expect(try await harness.admin.delete("/api/nodes/\(node["id"] as? Int ?? 0)/").status == 204)
             }
+            try await Task.sleep(for: .seconds(2))
+            gone = try await pool.query("SELECT count(*) AS n " + ofSiteB).decodeColumn(Int.self, "n").first == 0
+        }
+        try #require(gone, "siteb's node kept coming back")
+        try b.startWorker(logs: harness.hub.logs)
+        try await harness.admin.waitForSite("siteb")
+        #expect(try await reported() == false)
+        // The tool appears; the worker's next probe finds the filesystem.
+        try FileManager.default.createSymbolicLink(
+            atPath: late.appendingPathComponent("mmlsfs").path, withDestinationPath: TestEnvironment.executable("ngsim"))
+        #expect(try await eventually(timeout: .seconds(30)) { try await reported() }, "\(harness.log)")
+        let files = try a.writeFiles("later", count: 2)
+        let job = try await harness.admin.submit([
+            "workflow": "send", "site": "sitea", "paths": [a.mount + "/later"],
+            "fields": ["destinationsite": "siteb", "destinationqueue": "default", "hydrate": true],
+        ])
+        let done = try await harness.admin.waitForJob(job, log: { harness.log })
+        let tasks = try await harness.taskResults(ofJob: job)
+        #expect(done["state"] as? String == "SUCCESS", "\(done)\n\(tasks)")
+        for file in files {
+            #expect(try await b.state(b.mount + file.dropFirst(a.mount.count)) == "premigrated")
         }
     }
 }

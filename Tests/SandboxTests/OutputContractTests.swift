@@ -110,22 +110,28 @@ struct OutputContractTests {
         let bin = scratch.sub("bin")
         #expect(try await NGSim.run(["install-links", bin.path]).status == 0)
         let link = bin.appendingPathComponent("mmlsfs").path
+        // A temporary link a killed run left behind goes with the next run.
+        try FileManager.default.createSymbolicLink(atPath: bin.appendingPathComponent(".mmlsfs.ngsim-0a1b2c").path, withDestinationPath: link)
         // A reader polls the link while install-links runs again and again (a worker may be starting
-        // tools from the folder while another site's setup re-links it).
-        let stop = Mutex(false)
-        let reader = Task.detached { () -> (checks: Int, missing: Int) in
-            var checks = 0, missing = 0
-            while !stop.withLock({ $0 }) {
-                if access(link, F_OK) != 0 { missing += 1 }
-                checks += 1
+        // tools from the folder while another site's setup re-links it). It runs on a thread of its own,
+        // not the cooperative pool, which the suites running in parallel share.
+        let watch = LinkWatch()
+        Thread.detachNewThread {
+            while !watch.state.withLock({ $0.stop }) {
+                let present = access(link, F_OK) == 0
+                watch.state.withLock { state in
+                    state.checks += 1
+                    if !present { state.missing += 1 }
+                }
             }
-            return (checks, missing)
+            watch.state.withLock { $0.done = true }
         }
+        #expect(try await eventually { watch.state.withLock { $0.checks > 0 } }, "the watching thread never ran")
         for _ in 0..<10 { #expect(try await NGSim.run(["install-links", bin.path]).status == 0) }
-        stop.withLock { $0 = true }
-        let seen = await reader.value
-        #expect(seen.checks > 0)
-        #expect(seen.missing == 0, "the link was missing in \(seen.missing) of \(seen.checks) checks")
+        watch.state.withLock { $0.stop = true }
+        #expect(try await eventually { watch.state.withLock { $0.done } })
+        let seen = watch.state.withLock { ($0.checks, $0.missing) }
+        #expect(seen.1 == 0, "the link was missing in \(seen.1) of \(seen.0) checks")
         let left = try FileManager.default.contentsOfDirectory(atPath: bin.path).filter { $0.hasPrefix(".") }
         #expect(left.isEmpty, "temporary links left: \(left)")
         // A regular file where a link goes is not replaced.
@@ -137,4 +143,20 @@ struct OutputContractTests {
         #expect(refused.stderr.contains("is not a symlink"), "\(refused.stderr)")
         #expect(try String(contentsOf: mmdf, encoding: .utf8) == "keep")
     }
+}
+
+/// What the link-watching thread of `installLinksAgain` saw.
+private final class LinkWatch: Sendable {
+    struct State { var stop = false, done = false, checks = 0, missing = 0 }
+    let state = Mutex(State())
+}
+
+/// Polls `condition` every 10 ms for up to `seconds`, suspending in between.
+private func eventually(seconds: Double = 10, _ condition: () -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
 }

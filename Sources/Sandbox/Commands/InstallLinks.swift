@@ -15,6 +15,11 @@ enum InstallLinksCommand {
         guard let exe = Posix.readLink("/proc/self/exe") else { throw SimError.environment("cannot resolve /proc/self/exe") }
         let dir = Paths.absolute(args.positionals[0], cwd: Posix.currentDirectory())
         do { try Posix.makeDirectories(dir) } catch { throw SimError.environment(error.message) }
+        // Temporary links a killed earlier run left behind (a run is over in milliseconds).
+        let temporary = Tools.linkNames.map { "." + $0 + ".ngsim-" }
+        for entry in (try? Posix.listDirectory(dir)) ?? [] where temporary.contains(where: { entry.hasPrefix($0) }) {
+            if Posix.lstatInfo(dir + "/" + entry)?.isSymlink == true { unlink(dir + "/" + entry) }
+        }
         for name in Tools.linkNames {
             let link = dir + "/" + name
             if let info = Posix.lstatInfo(link), !info.isSymlink {
