@@ -200,8 +200,10 @@ def main():
             print(f"peak RSS: hub {peak_rss_mb(bench.hub.pid):.0f} MB, worker {peak_rss_mb(bench.worker.pid):.0f} MB")
             return
         bench.batch_size(40)
-        # (a) left a few hundred thousand dead rows; their clean-up (autovacuum) would otherwise run during (b).
+        # (a) left a few hundred thousand dead rows and a few hundred MB of WAL; their clean-up (autovacuum,
+        # the checkpoint that WAL calls for) would otherwise run during (b).
         subprocess.run(["psql", bench.db_url, "-qc", "VACUUM ANALYZE"], check=True)
+        subprocess.run(["psql", bench.db_url, "-qc", "CHECKPOINT"], check=True)
         per_dir = 500
         dirs = max(1, args.migrate_files // per_dir)
         files = dirs * per_dir
