@@ -115,6 +115,19 @@ import Testing
         }
     }
 
+    /// Sends `path` from sitea to siteb's default queue and expects the job to succeed; returns its id.
+    @discardableResult
+    private func send(_ harness: EngineHarness, _ path: String, hydrate: Bool) async throws -> Int {
+        let job = try await harness.admin.submit([
+            "workflow": "send", "site": "sitea", "paths": [path],
+            "fields": ["destinationsite": "siteb", "destinationqueue": "default", "hydrate": hydrate],
+        ])
+        let done = try await harness.admin.waitForJob(job, log: { harness.log })
+        let tasks = try await harness.taskResults(ofJob: job)
+        #expect(done["state"] as? String == "SUCCESS", "\(done)\n\(tasks)")
+        return job
+    }
+
     /// Send from one site to another through the shared target, hydrated and dehydrated.
     @Test func sendBetweenSites() async throws {
         try await EngineHarness.with(redisIndex: Self.redisIndex, sites: ["sitea", "siteb"]) { harness in
@@ -124,24 +137,14 @@ import Testing
             let stubs = try a.writeFiles("out/stubs", count: 2)
             var hashes: [String: String] = [:]
             for file in files { hashes[file] = try await a.sha256(file) }
-            let hydrated = try await harness.admin.submit([
-                "workflow": "send", "site": "sitea", "paths": [a.mount + "/out/hydrated"],
-                "fields": ["destinationsite": "siteb", "destinationqueue": "default", "hydrate": true],
-            ])
-            let done = try await harness.admin.waitForJob(hydrated, log: { harness.log })
-            let tasks = try await harness.taskResults(ofJob: hydrated)
-            #expect(done["state"] as? String == "SUCCESS", "\(done)\n\(tasks)")
+            try await send(harness, a.mount + "/out/hydrated", hydrate: true)
             for file in files {
                 let there = b.mount + file.dropFirst(a.mount.count)
                 #expect(try await b.state(there) == "premigrated", "\(there)")
                 #expect(try await b.sha256(there) == hashes[file])
                 #expect(try await a.state(file) == "premigrated")
             }
-            let dehydrated = try await harness.admin.submit([
-                "workflow": "send", "site": "sitea", "paths": [a.mount + "/out/stubs"],
-                "fields": ["destinationsite": "siteb", "destinationqueue": "default", "hydrate": false],
-            ])
-            #expect(try await harness.admin.waitForJob(dehydrated, log: { harness.log })["state"] as? String == "SUCCESS")
+            let dehydrated = try await send(harness, a.mount + "/out/stubs", hydrate: false)
             for file in stubs {
                 #expect(try await b.state(b.mount + file.dropFirst(a.mount.count)) == "migrated")
             }
@@ -204,13 +207,7 @@ import Testing
             atPath: late.appendingPathComponent("mmlsfs").path, withDestinationPath: TestEnvironment.executable("ngsim"))
         #expect(try await eventually(timeout: .seconds(30)) { try await reported() }, "\(harness.log)")
         let files = try a.writeFiles("later", count: 2)
-        let job = try await harness.admin.submit([
-            "workflow": "send", "site": "sitea", "paths": [a.mount + "/later"],
-            "fields": ["destinationsite": "siteb", "destinationqueue": "default", "hydrate": true],
-        ])
-        let done = try await harness.admin.waitForJob(job, log: { harness.log })
-        let tasks = try await harness.taskResults(ofJob: job)
-        #expect(done["state"] as? String == "SUCCESS", "\(done)\n\(tasks)")
+        try await send(harness, a.mount + "/later", hydrate: true)
         for file in files {
             #expect(try await b.state(b.mount + file.dropFirst(a.mount.count)) == "premigrated")
         }
