@@ -29,17 +29,23 @@ public struct JSONReader {
     /// The next key of the object being read (its `:` consumed), or nil after its closing `}`.
     /// `first` tracks whether a comma is due; start it at true for each object.
     public mutating func nextKey(_ first: inout Bool) throws(Failure) -> String? {
+        guard try nextMember(&first) else { return nil }
+        let key = try readString()
+        try expect(UInt8(ascii: ":"))
+        return key
+    }
+
+    /// Whether another member of the object follows (its comma consumed); false after the closing `}`.
+    private mutating func nextMember(_ first: inout Bool) throws(Failure) -> Bool {
         skipSpace()
         guard at < bytes.count else { throw Failure("unterminated object") }
         if bytes[at] == UInt8(ascii: "}") {
             at += 1
-            return nil
+            return false
         }
         if !first { try expect(UInt8(ascii: ",")) }
         first = false
-        let key = try readString()
-        try expect(UInt8(ascii: ":"))
-        return key
+        return true
     }
 
     /// Reads an object, handing each key to `field`, which reads (or skips) that key's value.
@@ -83,15 +89,7 @@ public struct JSONReader {
         try beginObject()
         var first = true
         var seen: UInt64 = 0
-        while true {
-            skipSpace()
-            guard at < bytes.count else { throw Failure("unterminated object") }
-            if bytes[at] == UInt8(ascii: "}") {
-                at += 1
-                return
-            }
-            if !first { try expect(UInt8(ascii: ",")) }
-            first = false
+        while try nextMember(&first) {
             let index = try nextKeyIndex(keys)
             if let index, index < 64 {
                 guard seen & (1 << index) == 0 else { throw Failure("key given twice") }
